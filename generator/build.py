@@ -1,0 +1,152 @@
+"""The pipeline: the only place that knows the order of the stages.
+
+`build()` reads every listing, repairs, de-duplicates, enriches, then writes the Markdown pages,
+the HTML pages and the machine-readable outputs into a staging directory that replaces `site/`
+at the end. It returns a `BuildReport`; it prints nothing (the CLI does).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import outputs
+from .config import load_config
+from .dedupe import assign_slugs, dedupe
+from .enrich import enrich
+from .errors import ContentError
+from .library import Library
+from .model import Issue, Paper
+from .pages import paper_to_markdown
+from .render import Renderer, builtin_theme_dir, make_environment, render_site
+from .repair import repair_listing
+from .sources import listing_paths, read_listing
+from .writer import SiteWriter, check_output_dir
+
+__all__ = ["BuildReport", "build", "today"]
+
+Progress = Callable[[str, int], Callable[[], None]]
+
+
+@dataclass
+class BuildReport:
+    """What a build did: counts per listing, merges, issues, pages and time per stage."""
+
+    listings: dict[str, tuple[str | None, int]] = field(default_factory=dict)
+    papers: int = 0
+    merged: int = 0
+    missing_titles: list[str] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    files_written: int = 0
+    bytes_written: int = 0
+    stages: dict[str, float] = field(default_factory=dict)
+    output: Path | None = None
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        yield
+        self.stages[name] = self.stages.get(name, 0.0) + time.perf_counter() - start
+
+
+def today() -> dt.date:
+    """The build date: `SOURCE_DATE_EPOCH` when set (reproducible builds), else today."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+    return dt.date.today()
+
+
+def _no_progress(label: str, total: int) -> Callable[[], None]:
+    return lambda: None
+
+
+def build(root: Path, *, output: Path | None = None, base_url: str | None = None,
+          strict: bool = False, progress: Progress = _no_progress) -> BuildReport:
+    """Build the site of the project at `root` into `output` (default `root/site`)."""
+    root = root.resolve()
+    out = (output or root / "site").resolve()
+    report = BuildReport(output=out)
+    config = load_config(root, base_url)
+    check_output_dir(out, root)
+
+    # Gather: read every listing with the reader its text calls for, repair each listing.
+    papers: list[Paper] = []
+    with report.stage("read + repair"):
+        for path in listing_paths(root / "content" / "listings"):
+            listing = read_listing(path)
+            report.issues.extend(listing.issues)
+            repaired, issues = repair_listing(listing.papers, today())
+            report.issues.extend(issues)
+            report.listings[listing.name] = (listing.layout, len(repaired))
+            papers.extend(repaired)
+
+    # Identity: one paper per title across listings, with a stable id and a unique slug.
+    with report.stage("dedupe"):
+        unique, report.merged = dedupe(papers)
+        unique = assign_slugs(unique)
+
+    # Enrich: topics, tags and related papers.
+    with report.stage("enrich"):
+        enriched, issues = enrich(unique, config, root)
+        report.issues.extend(issues)
+        library = Library.build(enriched)
+    report.papers = len(library.papers)
+    report.missing_titles = [p.slug for p in library.papers if p.title_missing]
+    _fail_if_strict(report, strict)
+
+    # Write: Markdown pages, HTML pages, machine-readable outputs, assets; then swap in.
+    writer = SiteWriter(out)
+    try:
+        _write_site(writer, library, root, config, report, progress)
+        writer.commit()
+    except BaseException:
+        writer.discard()
+        raise
+    report.files_written, report.bytes_written = writer.count, writer.bytes
+    return report
+
+
+def _fail_if_strict(report: BuildReport, strict: bool) -> None:
+    if strict and report.issues:
+        first = report.issues[0]
+        raise ContentError(first.path, first.line,
+                           f"{first.message} (--strict: {len(report.issues)} warning(s) are fatal)")
+
+
+def _write_site(writer: SiteWriter, library: Library, root: Path, config, report: BuildReport,
+                progress: Progress) -> None:
+    with report.stage("pages (markdown)"):
+        for paper in library.papers:
+            writer.write(f"papers/{paper.slug}.md", paper_to_markdown(paper, library))
+    with report.stage("render (html)"):
+        renderer = Renderer(make_environment(root / "templates", config), library, config)
+        tick = progress("Rendering pages", len(library.papers))
+        for page in render_site(renderer):
+            writer.write(page.path, page.text)
+            tick()
+    with report.stage("outputs"):
+        writer.write("papers.json", outputs.papers_json(library))
+        writer.write("feed.xml", outputs.feed_xml(library, config))
+        writer.write("sitemap.xml", outputs.sitemap_xml(library, config))
+        writer.write("robots.txt", outputs.robots_txt(config))
+        writer.write(".nojekyll", "")
+        _copy_static(writer, root)
+
+
+def _copy_static(writer: SiteWriter, root: Path) -> None:
+    """Copy theme assets (`static/`) to `site/assets/`, project files overriding built-ins."""
+    files: dict[str, Path] = {}
+    for theme in (builtin_theme_dir(), root / "templates"):
+        static = theme / "static"
+        if static.is_dir():
+            for f in sorted(static.rglob("*")):
+                if f.is_file():
+                    files[f.relative_to(static).as_posix()] = f
+    for rel, f in sorted(files.items()):
+        writer.write(f"assets/{rel}", f.read_bytes())

@@ -1,0 +1,105 @@
+"""The command line: thin click commands that parse options and call one function each.
+
+Errors in the user's content print as `file:line: message` with exit code 1; usage errors exit
+with 2. No traceback reaches the user for a problem in their content.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .build import BuildReport, build
+from .errors import LitreviewError
+
+console = Console(stderr=True, highlight=False)
+
+PROJECT = click.option("--project", "-C", type=click.Path(file_okay=False, path_type=Path),
+                       default=Path("."), show_default=True, help="Project directory.")
+
+
+def _fail(exc: LitreviewError) -> None:
+    console.print(f"[bold red]error:[/] {click.style(str(exc), bold=False)}", markup=True,
+                  soft_wrap=True)
+    sys.exit(exc.exit_code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="litreview")
+def main() -> None:
+    """litreview: turn raw paper listings into a browsable, searchable static site."""
+
+
+@main.command("build")
+@PROJECT
+@click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path),
+              help="Output directory (default: <project>/site).")
+@click.option("--base-url", help="Path the site is served under, e.g. /my-review/.")
+@click.option("--strict", is_flag=True, help="Treat every warning as an error (exit 1).")
+@click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
+def build_command(project: Path, output: Path | None, base_url: str | None, strict: bool,
+                  quiet: bool) -> None:
+    """Build the site from content/ into site/."""
+    try:
+        with _progress_bar(quiet) as progress:
+            report = build(project, output=output, base_url=base_url, strict=strict,
+                           progress=progress)
+    except LitreviewError as exc:
+        _fail(exc)
+        return
+    if not quiet:
+        print_report(report)
+
+
+class _progress_bar:
+    """A rich progress bar for long stages; silent for small sites and in quiet mode."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.bar = None if quiet else Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), console=console, transient=True)
+
+    def __enter__(self) -> Callable[[str, int], Callable[[], None]]:
+        def start(label: str, total: int) -> Callable[[], None]:
+            if self.bar is None or total < 2000:
+                return lambda: None
+            self.bar.start()
+            task = self.bar.add_task(label, total=total)
+            return lambda: self.bar.advance(task)
+        return start
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def print_report(report: BuildReport) -> None:
+    """Print the build report: listings, merges, warnings, pages, time."""
+    table = Table(title="Listings read", title_justify="left")
+    for col in ("listing", "layout", "papers"):
+        table.add_column(col, justify="right" if col == "papers" else "left")
+    for name, (layout, count) in report.listings.items():
+        table.add_row(name, layout or "[red]unknown[/]", str(count))
+    console.print(table)
+    for issue in report.issues:
+        label = "[red]error[/]" if issue.error else "[yellow]warning[/]"
+        console.print(f"{label}: {issue}", soft_wrap=True, markup=True)
+    if report.missing_titles:
+        console.print(f"[yellow]{len(report.missing_titles)} paper(s) without a real title:[/] "
+                      + ", ".join(report.missing_titles), soft_wrap=True)
+    total = sum(report.stages.values())
+    stages = ", ".join(f"{k} {v:.2f}s" for k, v in report.stages.items())
+    console.print(
+        f"[green]Built[/] {report.papers} papers ({report.merged} duplicate entries merged), "
+        f"{report.files_written} files, {report.bytes_written / 1e6:.1f} MB "
+        f"into {report.output} in {total:.1f}s ({stages})", soft_wrap=True)
+
+
+if __name__ == "__main__":
+    main()

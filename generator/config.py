@@ -1,0 +1,111 @@
+"""The project's settings: one frozen `Config` loaded from `litreview.yaml`.
+
+Every field is optional and documented here; unknown keys and wrong types are errors that name
+the file, the line and the nearest valid key. The command line's `--base-url` wins over the
+file. This module does not know how the settings are used.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import ContentError
+from .yamlfile import load_yaml
+
+CONFIG_FILE = "litreview.yaml"
+
+
+@dataclass(frozen=True)
+class RelatedConfig:
+    """Settings of the related-papers links."""
+
+    count: int = 5
+    """How many related papers each paper page lists (1 to 100)."""
+    min_score: float = 0.12
+    """Cosine similarity below which a link is too weak to show."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Site settings. Defaults give a working site at `/`."""
+
+    title: str = "Literature review"
+    """Site title, shown in the header and the feed."""
+    description: str = "A browsable, searchable collection of paper abstracts."
+    """One or two sentences shown on the home page and in meta tags."""
+    base_url: str = "/"
+    """Path the site is served under: `/` or `/my-review/` for a GitHub project site."""
+    site_url: str = ""
+    """Absolute origin (`https://user.github.io`) for the feed and sitemap; empty: paths only."""
+    per_page: int = 50
+    """Papers per page on topic, tag, venue and listing pages."""
+    language: str = "en"
+    """Language of the pages (`<html lang>`)."""
+    related: RelatedConfig = field(default_factory=RelatedConfig)
+    """Related-papers settings (see RelatedConfig)."""
+
+
+def _nearest(key: str, valid: list[str]) -> str:
+    close = difflib.get_close_matches(key, valid, n=1)
+    return f"; did you mean {close[0]!r}?" if close else f"; valid keys: {', '.join(valid)}"
+
+
+def _coerce(cls: type, data: Any, path: str, lines: dict[str, int], prefix: str = "") -> Any:
+    """Build dataclass `cls` from a mapping, checking keys and types."""
+    if data is None:
+        return cls()
+    if not isinstance(data, dict):
+        raise ContentError(path, lines.get(prefix.rstrip(".")), f"{prefix or 'file'} must be a mapping")
+    valid = {f.name: f for f in fields(cls)}
+    values = {}
+    for key, value in data.items():
+        where = lines.get(f"{prefix}{key}")
+        if key not in valid:
+            raise ContentError(path, where, f"unknown key {prefix}{key!s}{_nearest(str(key), list(valid))}")
+        default = valid[key].default_factory() if callable(valid[key].default_factory) else valid[key].default
+        if hasattr(default, "__dataclass_fields__"):
+            values[key] = _coerce(type(default), value, path, lines, f"{prefix}{key}.")
+        else:
+            values[key] = _check_type(value, default, path, where, f"{prefix}{key}")
+    return cls(**values)
+
+
+def _check_type(value: Any, default: Any, path: str, line: int | None, name: str) -> Any:
+    expected = type(default)
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, expected) or isinstance(value, bool) != isinstance(default, bool):
+        raise ContentError(path, line, f"{name} must be a {expected.__name__}, "
+                                       f"not {type(value).__name__} ({value!r})")
+    return value
+
+
+def normalize_base_url(base: str) -> str:
+    """`my-review` or `/my-review` becomes `/my-review/`; empty becomes `/`."""
+    base = base.strip().strip("/")
+    return f"/{base}/" if base else "/"
+
+
+def _validate(config: Config, path: str, lines: dict[str, int]) -> Config:
+    if not 1 <= config.related.count <= 100:
+        raise ContentError(path, lines.get("related.count"), "related.count must be 1 to 100")
+    if config.per_page < 1:
+        raise ContentError(path, lines.get("per_page"), "per_page must be at least 1")
+    return replace(config, base_url=normalize_base_url(config.base_url),
+                   site_url=config.site_url.rstrip("/"))
+
+
+def load_config(root: Path, base_url: str | None = None) -> Config:
+    """Read `litreview.yaml` under `root` (missing file: defaults); `base_url` overrides."""
+    file = root / CONFIG_FILE
+    config, lines = Config(), {}
+    if file.is_file():
+        text = file.read_text(encoding="utf-8", errors="replace")
+        data, lines = load_yaml(text, CONFIG_FILE)
+        config = _coerce(Config, data, CONFIG_FILE, lines)
+    if base_url is not None:
+        config = replace(config, base_url=base_url)
+    return _validate(config, CONFIG_FILE, lines)

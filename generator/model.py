@@ -1,0 +1,110 @@
+"""Typed, immutable records passed between pipeline stages.
+
+This module holds the data shapes only: `Paper` and the small records it carries, the canonical
+title key used to recognise one paper across listings, and the paper id derived from it. It does
+no I/O and knows nothing about listings, templates or the site layout.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+__all__ = [
+    "Issue",
+    "Paper",
+    "Related",
+    "SourceRef",
+    "paper_id",
+    "title_key",
+]
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """Where one entry of a paper was read: listing file name and 1-based line of its title."""
+
+    listing: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Related:
+    """A link to another paper, with the similarity score and human-readable reasons."""
+
+    id: str
+    score: float
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A located problem found while reading or repairing content (a warning unless `error`)."""
+
+    path: str
+    line: int | None
+    message: str
+    error: bool = False
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One paper. Readers fill the raw fields; later stages return copies via `replace`.
+
+    `date` is raw text as read (e.g. ``"Mar 17"``) until repair turns it into ISO ``yyyy-mm-dd``.
+    `source_topics` are the listings' own topic lines ("Statistical Learning"), kept apart from
+    the curated `topics` the enrichment stage assigns.
+    """
+
+    title: str
+    abstract: str
+    sources: tuple[SourceRef, ...]
+    id: str = ""
+    slug: str = ""
+    title_missing: bool = False
+    date: str | None = None
+    venue: str | None = None
+    authors_count: int | None = None
+    organization: str | None = None
+    upvotes: int | None = None
+    links: tuple[str, ...] = ()
+    source_topics: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    related: tuple[Related, ...] = field(default=())
+
+    @property
+    def listings(self) -> tuple[str, ...]:
+        """Listing names this paper was read from, in first-seen order, without repeats."""
+        return tuple(dict.fromkeys(s.listing for s in self.sources))
+
+    @property
+    def year(self) -> int | None:
+        """Year of `date` once it is ISO, else None."""
+        if self.date and re.match(r"^\d{4}-\d{2}-\d{2}$", self.date):
+            return int(self.date[:4])
+        return None
+
+
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def title_key(title: str) -> str:
+    """Return the matching key of a title: accents, case, punctuation and spacing removed.
+
+    Two listings' spellings of one paper ("Naïve", "Naive", "NAIVE —") give the same key.
+    """
+    decomposed = unicodedata.normalize("NFKD", title)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _NON_ALNUM.sub("", stripped.casefold())
+
+
+def paper_id(key: str) -> str:
+    """Return the stable id of a paper from its matching key (12 hex digits of SHA-1)."""
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]

@@ -1,0 +1,139 @@
+"""HTML rendering: the Jinja environment and one function per page kind.
+
+Templates come from the project's `templates/` first and the built-in theme second, file by
+file. `StrictUndefined` makes a template typo fail the build. Every internal URL is built by
+`url()` from `base_url`, so the site works at `/` and under a sub-path. Untrusted text is
+escaped by autoescaping; `linkify` is the only filter that emits markup from paper text, and it
+only makes http(s) links. This module does not decide which pages exist (see `build`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jinja2 import (ChoiceLoader, Environment, FileSystemLoader, StrictUndefined,
+                    select_autoescape)
+from markupsafe import Markup, escape
+
+from .config import Config
+from .library import KINDS, Kind, Library, Term, newest_first
+from .model import Paper
+from .repair import iter_urls
+
+__all__ = ["Page", "builtin_theme_dir", "make_environment", "render_site"]
+
+
+@dataclass(frozen=True)
+class Page:
+    """One rendered output file: site-relative path and its text."""
+
+    path: str
+    text: str
+
+
+def builtin_theme_dir() -> Path:
+    """The built-in theme (the repository's `templates/`, installed as `generator.theme`)."""
+    return Path(str(resources.files("generator.theme")))
+
+
+def linkify(text: str) -> Markup:
+    """Escape `text` and turn its http(s) URLs into links (never any other scheme)."""
+    out, pos = [], 0
+    for start, url in iter_urls(text):
+        out.append(escape(text[pos:start]))
+        out.append(Markup('<a href="{0}" rel="nofollow noopener">{0}</a>').format(url))
+        pos = start + len(url)
+    out.append(escape(text[pos:]))
+    return Markup("").join(out)
+
+
+def display_title(paper: Paper) -> str:
+    """The title to show: the real one, or a readable placeholder when it is missing."""
+    if not paper.title_missing:
+        return paper.title
+    words = paper.abstract.split()
+    lead = " ".join(words[:10]) + ("…" if len(words) > 10 else "")
+    return f"Untitled paper: “{lead}”" if lead else "Untitled paper"
+
+
+def make_environment(project_templates: Path, config: Config) -> Environment:
+    """A Jinja environment with the override chain, filters and site-wide globals."""
+    loaders = [FileSystemLoader(str(builtin_theme_dir()))]
+    if project_templates.is_dir() and project_templates.resolve() != builtin_theme_dir().resolve():
+        loaders.insert(0, FileSystemLoader(str(project_templates)))
+    env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(default=True),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                      keep_trailing_newline=True)
+    env.filters["linkify"] = linkify
+    env.filters["display_title"] = display_title
+    env.globals.update(config=config, url=lambda path="": config.base_url + path.lstrip("/"),
+                       kinds=KINDS)
+    return env
+
+
+class Renderer:
+    """Renders every page of a library with one environment."""
+
+    def __init__(self, env: Environment, library: Library, config: Config) -> None:
+        self.env, self.library, self.config = env, library, config
+
+    def _render(self, template: str, path: str, **context: Any) -> Page:
+        html = self.env.get_template(template).render(
+            library=self.library, page_path=path, **context)
+        return Page(path + "index.html" if path.endswith("/") or not path else path, html)
+
+    def home(self, reviews: Sequence[Any] = ()) -> Page:
+        newest = newest_first(self.library.papers)[:20]
+        return self._render("home.html", "", newest=newest, reviews=reviews)
+
+    def paper(self, paper: Paper) -> Page:
+        related = [(self.library.by_id[r.id], r) for r in paper.related
+                   if r.id in self.library.by_id]
+        return self._render("paper.html", f"papers/{paper.slug}/", paper=paper, related=related)
+
+    def kind_index(self, kind: Kind) -> Page:
+        terms = self.library.terms[kind.name]
+        return self._render("terms.html", f"{kind.name}/", kind=kind, terms=terms)
+
+    def term_pages(self, kind: Kind, term: Term) -> Iterator[Page]:
+        papers = self.library.papers_of(term)
+        per = self.config.per_page
+        pages = max(1, math.ceil(len(papers) / per))
+        base = f"{kind.name}/{term.slug}/"
+        for n in range(1, pages + 1):
+            path = base if n == 1 else f"{base}page/{n}/"
+            yield self._render("term.html", path, kind=kind, term=term,
+                               papers=papers[(n - 1) * per : n * per],
+                               pagination=_pagination(base, n, pages))
+
+    def not_found(self) -> Page:
+        return self._render("404.html", "404.html")
+
+
+def _pagination(base: str, current: int, total: int) -> dict[str, Any]:
+    def href(n: int) -> str:
+        return base if n == 1 else f"{base}page/{n}/"
+
+    return {
+        "current": current, "total": total,
+        "prev": href(current - 1) if current > 1 else None,
+        "next": href(current + 1) if current < total else None,
+        "pages": [(n, href(n)) for n in range(1, total + 1)],
+    }
+
+
+def render_site(renderer: Renderer) -> Iterator[Page]:
+    """Yield every HTML page: home, papers, index pages per kind and term, 404."""
+    yield renderer.home()
+    for paper in renderer.library.papers:
+        yield renderer.paper(paper)
+    for kind in KINDS:
+        yield renderer.kind_index(kind)
+        for term in renderer.library.terms[kind.name]:
+            yield from renderer.term_pages(kind, term)
+    yield renderer.not_found()

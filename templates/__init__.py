@@ -1,0 +1,1 @@
+"""The built-in theme (installed as the `generator.theme` package data)."""
