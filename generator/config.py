@@ -8,7 +8,7 @@ file. This module does not know how the settings are used.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import MISSING, Field, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -53,19 +53,26 @@ def _nearest(key: str, valid: list[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else f"; valid keys: {', '.join(valid)}"
 
 
+def _default(f: Field) -> Any:
+    """The default value of a dataclass field (calling its factory if it has one)."""
+    return f.default_factory() if f.default_factory is not MISSING else f.default
+
+
 def _coerce(cls: type, data: Any, path: str, lines: dict[str, int], prefix: str = "") -> Any:
     """Build dataclass `cls` from a mapping, checking keys and types."""
     if data is None:
         return cls()
     if not isinstance(data, dict):
-        raise ContentError(path, lines.get(prefix.rstrip(".")), f"{prefix or 'file'} must be a mapping")
+        where = lines.get(prefix.rstrip("."))
+        raise ContentError(path, where, f"{prefix.rstrip('.') or 'the file'} must be a mapping")
     valid = {f.name: f for f in fields(cls)}
     values = {}
     for key, value in data.items():
         where = lines.get(f"{prefix}{key}")
         if key not in valid:
-            raise ContentError(path, where, f"unknown key {prefix}{key!s}{_nearest(str(key), list(valid))}")
-        default = valid[key].default_factory() if callable(valid[key].default_factory) else valid[key].default
+            hint = _nearest(str(key), list(valid))
+            raise ContentError(path, where, f"unknown key {prefix}{key!s}{hint}")
+        default = _default(valid[key])
         if hasattr(default, "__dataclass_fields__"):
             values[key] = _coerce(type(default), value, path, lines, f"{prefix}{key}.")
         else:

@@ -22,10 +22,27 @@ _SINGLE_FIELDS = ("date", "venue", "authors_count", "organization", "upvotes")
 MAX_SLUG = 80
 
 
+MIN_ABSTRACT_KEY = 80
+"""Shortest abstract key trusted to identify a paper whose title is missing."""
+
+
+def _abstract_key(paper: Paper) -> str:
+    key = title_key(paper.abstract)[:400]
+    return key if len(key) >= MIN_ABSTRACT_KEY else ""
+
+
 def identity_key(paper: Paper) -> str:
-    """The key two entries of one paper share; abstracts stand in for missing titles."""
+    """The key two entries of one paper share; abstracts stand in for missing titles.
+
+    An entry with neither a title nor a usable abstract is only itself (its first source).
+    """
     key = title_key(paper.title) if not paper.title_missing else ""
-    return key or "abstract:" + title_key(paper.abstract)[:400]
+    if key:
+        return key
+    if abstract := _abstract_key(paper):
+        return "abstract:" + abstract
+    where = paper.sources[0]
+    return f"source:{where.listing}:{where.line}:{title_key(paper.title)}"
 
 
 def _merge(first: Paper, other: Paper) -> Paper:
@@ -34,7 +51,7 @@ def _merge(first: Paper, other: Paper) -> Paper:
              if getattr(first, f) is None and getattr(other, f) is not None}
     if first.title_missing and not other.title_missing:
         fills.update(title=other.title, title_missing=False)
-    if len(other.abstract) > len(first.abstract) and not first.abstract:
+    if not first.abstract and other.abstract:
         fills["abstract"] = other.abstract
     return replace(
         first, **fills,
@@ -45,17 +62,29 @@ def _merge(first: Paper, other: Paper) -> Paper:
 
 
 def dedupe(papers: Iterable[Paper]) -> tuple[list[Paper], int]:
-    """Merge entries of the same paper; return papers with ids (input order) and merge count."""
-    merged: dict[str, Paper] = {}
+    """Merge entries of the same paper; return papers with ids (input order) and merge count.
+
+    Entries match on the title key; an entry whose title is missing also matches any entry
+    with the same abstract (so a file-name title joins its properly titled copy).
+    """
+    groups: list[Paper] = []
+    by_key: dict[str, int] = {}
     count = 0
     for paper in papers:
-        key = identity_key(paper)
-        if key in merged:
-            merged[key] = _merge(merged[key], paper)
+        keys = [identity_key(paper)]
+        if abstract := _abstract_key(paper):
+            keys.append("abstract:" + abstract)
+        found = next((by_key[k] for k in keys if k in by_key), None)
+        if found is not None and (keys[0] == identity_key(groups[found])
+                                  or paper.title_missing or groups[found].title_missing):
+            groups[found] = _merge(groups[found], paper)
             count += 1
         else:
-            merged[key] = replace(paper, id=paper_id(key))
-    return list(merged.values()), count
+            found = len(groups)
+            groups.append(paper)
+        for k in keys:
+            by_key.setdefault(k, found)
+    return [replace(p, id=paper_id(identity_key(p))) for p in groups], count
 
 
 def make_slug(paper: Paper) -> str:
@@ -66,12 +95,23 @@ def make_slug(paper: Paper) -> str:
 
 
 def assign_slugs(papers: Sequence[Paper]) -> list[Paper]:
-    """Give every paper a unique slug; on a collision all but the lowest id get an id suffix."""
+    """Give every paper a unique slug; on a collision all but the lowest id get an id suffix.
+
+    Preferred slugs are reserved first, so a suffixed slug never takes another paper's title
+    slug; the suffix grows from 6 hex digits until it is free.
+    """
     by_slug: dict[str, list[Paper]] = {}
     for paper in papers:
         by_slug.setdefault(make_slug(paper), []).append(paper)
+    used = set(by_slug)
     slug_of: dict[str, str] = {}
-    for slug, group in by_slug.items():
-        for i, paper in enumerate(sorted(group, key=lambda p: p.id)):
-            slug_of[paper.id] = slug if i == 0 else f"{slug}-{paper.id[:6]}"
+    for slug in sorted(by_slug):
+        first, *others = sorted(by_slug[slug], key=lambda p: p.id)
+        slug_of[first.id] = slug
+        for paper in others:
+            size = 6
+            while (candidate := f"{slug}-{paper.id[:size]}") in used and size < len(paper.id):
+                size += 1
+            used.add(candidate)
+            slug_of[paper.id] = candidate
     return [replace(p, slug=slug_of[p.id]) for p in papers]

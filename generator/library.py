@@ -6,10 +6,9 @@ listings) map to their papers newest first, with explicit tie-breaks so output i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping
 
 from slugify import slugify
 

@@ -92,17 +92,21 @@ class Paper:
         return None
 
 
-_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_NON_ALNUM = re.compile(r"[\W_]+")
+# Latin letters that do not decompose under NFKD but are commonly typed without the stroke.
+_PLAIN_LATIN = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ħ": "h", "æ": "ae", "œ": "oe",
+                              "ı": "i", "þ": "th"})
 
 
 def title_key(title: str) -> str:
     """Return the matching key of a title: accents, case, punctuation and spacing removed.
 
-    Two listings' spellings of one paper ("Naïve", "Naive", "NAIVE —") give the same key.
+    Two listings' spellings of one paper ("Naïve", "Naive", "NAIVE —", "ﬁ" vs "fi") give the
+    same key. Letters of other scripts are kept, so "β-VAE" and "VAE" stay different papers.
     """
-    decomposed = unicodedata.normalize("NFKD", title)
+    decomposed = unicodedata.normalize("NFKD", title.casefold())
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _NON_ALNUM.sub("", stripped.casefold())
+    return _NON_ALNUM.sub("", stripped.translate(_PLAIN_LATIN).casefold())
 
 
 def paper_id(key: str) -> str:

@@ -79,7 +79,9 @@ def fix_thai_mojibake(text: str) -> str:
     return _MOJIBAKE.sub(fix, text)
 
 
-_SPACE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_SPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+# Invisible break hints (zero-width space, word joiner, stray BOM, soft hyphen): dropped.
+_INVISIBLE = re.compile("[\u200b\u2060\ufeff\u00ad]")
 
 
 def clean_text(text: str) -> str:
@@ -88,6 +90,7 @@ def clean_text(text: str) -> str:
     text = ftfy.fix_text(text, uncurl_quotes=False, fix_character_width=False,
                          normalization="NFC")
     text = "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc")
+    text = _INVISIBLE.sub("", text)
     return _SPACE.sub(" ", text.replace("\n", " ")).strip()
 
 

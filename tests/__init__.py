@@ -1,0 +1,1 @@
+"""Tests of litreview (run with `python -m pytest`)."""
