@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import shutil
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from generator.build import BuildReport, build
+from generator.config import CONFIG_FILE
 
 REPO = Path(__file__).resolve().parent.parent
 LISTINGS = REPO / "content" / "listings"
@@ -62,15 +64,12 @@ def site_tree(root: Path) -> dict[str, bytes]:
 
 
 def describe_tree_diff(expected: Mapping[str, bytes], actual: Mapping[str, bytes],
-                       max_lines: int = 60) -> str:
+                       max_files: int = 8, max_lines: int = 40) -> str:
     """A readable account of how two site trees differ ('' when they are identical)."""
-    out: list[str] = []
-    missing = sorted(set(expected) - set(actual))
-    extra = sorted(set(actual) - set(expected))
-    out += [f"missing: {p}" for p in missing] + [f"unexpected: {p}" for p in extra]
-    for rel in sorted(set(expected) & set(actual)):
-        if expected[rel] == actual[rel]:
-            continue
+    out = [f"missing: {p}" for p in sorted(set(expected) - set(actual))]
+    out += [f"unexpected: {p}" for p in sorted(set(actual) - set(expected))]
+    changed = [r for r in sorted(set(expected) & set(actual)) if expected[r] != actual[r]]
+    for rel in changed[:max_files]:
         try:
             old = expected[rel].decode("utf-8").splitlines()
             new = actual[rel].decode("utf-8").splitlines()
@@ -79,14 +78,32 @@ def describe_tree_diff(expected: Mapping[str, bytes], actual: Mapping[str, bytes
             continue
         out += list(difflib.unified_diff(old, new, f"expected/{rel}", f"actual/{rel}",
                                          lineterm="", n=1))[:max_lines]
+    if len(changed) > max_files:
+        out.append(f"... and {len(changed) - max_files} more changed files: "
+                   + ", ".join(changed[max_files:]))
     return "\n".join(out)
 
 
+def snapshot_project(source: Path, dest: Path) -> Path:
+    """Copy a project's inputs (content/, litreview.yaml) to `dest`, so builds compared with
+    each other read the same files even while someone edits the working tree."""
+    shutil.copytree(source / "content", dest / "content")
+    if (source / CONFIG_FILE).is_file():
+        shutil.copy2(source / CONFIG_FILE, dest / CONFIG_FILE)
+    return dest
+
+
 @pytest.fixture(scope="session")
-def default_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildReport]:
-    """The repository's own project (the five sample listings) built once at base `/`."""
-    out = tmp_path_factory.mktemp("default") / "site"
-    return out, build_pinned(REPO, out)
+def default_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A snapshot of the repository's own project (the five sample listings)."""
+    return snapshot_project(REPO, tmp_path_factory.mktemp("default") / "project")
+
+
+@pytest.fixture(scope="session")
+def default_site(default_project: Path) -> tuple[Path, BuildReport]:
+    """The default project built once at base `/`: (site directory, build report)."""
+    out = default_project.parent / "site"
+    return out, build_pinned(default_project, out)
 
 
 @pytest.fixture

@@ -1,0 +1,89 @@
+"""litreview.yaml: documented defaults, overrides, and errors that name file, line and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.config import CONFIG_FILE, Config, load_config, normalize_base_url
+from generator.errors import ContentError
+
+from .conftest import REPO
+
+
+def _load(tmp_path: Path, text: str | None, base_url: str | None = None) -> Config:
+    if text is not None:
+        (tmp_path / CONFIG_FILE).write_text(text, encoding="utf-8")
+    return load_config(tmp_path, base_url)
+
+
+def test_missing_file_gives_documented_defaults(tmp_path: Path) -> None:
+    config = _load(tmp_path, None)
+    assert config == Config()
+    assert (config.title, config.base_url, config.per_page) == ("Literature review", "/", 50)
+    assert (config.related.count, config.related.min_score) == (5, 0.12)
+
+
+def test_every_setting_is_read(tmp_path: Path) -> None:
+    config = _load(tmp_path, "title: My review\ndescription: Papers.\nbase_url: my-review\n"
+                             "site_url: https://me.github.io/\nper_page: 10\nlanguage: de\n"
+                             "related:\n  count: 3\n  min_score: 1\n")
+    assert (config.title, config.description, config.language) == ("My review", "Papers.", "de")
+    assert (config.base_url, config.site_url, config.per_page) == (
+        "/my-review/", "https://me.github.io", 10)
+    assert (config.related.count, config.related.min_score) == (3, 1.0)
+
+
+def test_command_line_base_url_wins(tmp_path: Path) -> None:
+    assert _load(tmp_path, "base_url: /from-file/\n", "/cli/").base_url == "/cli/"
+    assert _load(tmp_path, "base_url: /from-file/\n").base_url == "/from-file/"
+
+
+@pytest.mark.parametrize(("raw", "normal"), [
+    pytest.param("", "/", id="empty"),
+    pytest.param("/", "/", id="root"),
+    pytest.param("my-review", "/my-review/", id="bare"),
+    pytest.param("/my-review", "/my-review/", id="no-trailing-slash"),
+    pytest.param(" /a/b/ ", "/a/b/", id="nested-with-spaces"),
+])
+def test_normalize_base_url(raw: str, normal: str) -> None:
+    assert normalize_base_url(raw) == normal
+
+
+@pytest.mark.parametrize(("text", "line", "message"), [
+    pytest.param("title: T\ntitel: typo\n", 2, "unknown key titel; did you mean 'title'?",
+                 id="typo-top-level"),
+    pytest.param("title: T\nrelated:\n  cont: 3\n", 3,
+                 "unknown key related.cont; did you mean 'count'?", id="typo-nested"),
+    pytest.param("zzz: 1\n", 1, "unknown key zzz; valid keys:", id="no-near-key"),
+    pytest.param("per_page: many\n", 1, "per_page must be a int", id="wrong-type"),
+    pytest.param("per_page: true\n", 1, "per_page must be a int", id="bool-is-not-int"),
+    pytest.param("per_page: 0\n", 1, "per_page must be at least 1", id="per-page-zero"),
+    pytest.param("related:\n  count: 500\n", 2, "related.count must be 1 to 100", id="range"),
+    pytest.param("related: 5\n", 1, "related must be a mapping", id="section-not-mapping"),
+    pytest.param("title: [unclosed\n", 2, "invalid YAML", id="syntax-error"),
+])
+def test_bad_settings_name_file_line_and_key(tmp_path: Path, text: str, line: int,
+                                             message: str) -> None:
+    with pytest.raises(ContentError) as caught:
+        _load(tmp_path, text)
+    assert (caught.value.path, caught.value.line) == (CONFIG_FILE, line)
+    assert message in caught.value.message
+    assert str(caught.value).startswith(f"{CONFIG_FILE}:{line}: ")
+
+
+def test_whole_file_not_a_mapping(tmp_path: Path) -> None:
+    with pytest.raises(ContentError, match="must be a mapping"):
+        _load(tmp_path, "- a\n- b\n")
+
+
+def test_empty_file_is_defaults(tmp_path: Path) -> None:
+    assert _load(tmp_path, "# nothing set\n") == Config()
+
+
+def test_every_setting_is_documented_in_the_readme() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    keys = [f for f in Config.__dataclass_fields__ if f != "related"]
+    keys += [f"related.{f}" for f in Config().related.__dataclass_fields__]
+    assert [k for k in keys if f"`{k}`" not in readme] == []
