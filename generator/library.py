@@ -7,7 +7,7 @@ listings) map to their papers newest first, with explicit tie-breaks so output i
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from slugify import slugify
@@ -68,6 +68,8 @@ class Library:
     by_id: Mapping[str, Paper]
     by_slug: Mapping[str, Paper]
     terms: Mapping[str, tuple[Term, ...]]
+    by_term: Mapping[tuple[str, str], Term] = field(default_factory=lambda: MappingProxyType({}))
+    """(kind, name) -> Term, so a page looks its terms up in constant time."""
 
     @classmethod
     def build(cls, papers: Sequence[Paper]) -> Library:
@@ -78,13 +80,15 @@ class Library:
             by_id=MappingProxyType({p.id: p for p in ordered}),
             by_slug=MappingProxyType({p.slug: p for p in ordered}),
             terms=MappingProxyType(terms),
+            by_term=MappingProxyType({(t.kind, t.name): t for ts in terms.values() for t in ts}),
         )
 
     def papers_of(self, term: Term) -> list[Paper]:
         return [self.by_id[i] for i in term.paper_ids]
 
     def term(self, kind: str, name: str) -> Term | None:
-        return next((t for t in self.terms[kind] if t.name == name), None)
+        """The term `name` of taxonomy `kind` (e.g. `("venues", "NeurIPS")`), or None."""
+        return self.by_term.get((kind, name))
 
 
 def _index(kind: Kind, papers: Sequence[Paper]) -> tuple[Term, ...]:

@@ -59,6 +59,21 @@ def test_reader_reads_every_entry_of_a_sample_listing(
     assert lines == sorted(set(lines)), "entries are read in file order, one per title line"
 
 
+@pytest.mark.parametrize(("name", "first", "step"), [
+    pytest.param(STATISTICAL, 8, 7, id="conference: title, venue, abstract, 2 blank lines"),
+    pytest.param("neurips-epoch.txt", 8, 7, id="conference-epoch"),
+    pytest.param("hf-papers-interaction-and-interpretability.txt", 13, 4,
+                 id="spaced: title, abstract"),
+    pytest.param(REPRESENTATIONS, 13, 8, id="spaced: title, abstract, 3-line metadata"),
+    pytest.param("hf-papers-regularization-and-sparsity.txt", 3, 2, id="compact: title, abstract"),
+])
+def test_every_title_is_found_on_its_line(name: str, first: int, step: int) -> None:
+    """The sample files are regular, so each entry's title line is known: none is skipped,
+    merged into its neighbour, or split in two."""
+    lines = [p.sources[0].line for p in _read(name).papers]
+    assert lines == [first + step * i for i in range(len(lines))]
+
+
 @pytest.mark.parametrize("name", [pytest.param(p.name, id=p.stem) for p in listing_paths(LISTINGS)])
 def test_layout_is_sniffed_from_the_text_not_the_file_name(name: str) -> None:
     text = (LISTINGS / name).read_text(encoding="utf-8")
