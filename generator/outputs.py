@@ -7,6 +7,7 @@ paper date). HTML pages are rendered elsewhere (`render`).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import xml.etree.ElementTree as ET
 from typing import Any
@@ -81,7 +82,7 @@ def feed_xml(library: Library, config: Config) -> str:
     updated = next((p.date for p in newest if p.date), "1970-01-01")
     _sub(feed, "title", config.title)
     _sub(feed, "subtitle", config.description)
-    _sub(feed, "id", absolute(config, ""))
+    _sub(feed, "id", absolute(config, "") if config.site_url else _urn("site", config.title))
     _sub(feed, "updated", f"{updated}T00:00:00Z")
     ET.SubElement(feed, f"{{{ATOM}}}link", href=absolute(config, ""))
     ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=absolute(config, "feed.xml"))
@@ -90,7 +91,7 @@ def feed_xml(library: Library, config: Config) -> str:
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
         url = absolute(config, f"papers/{paper.slug}/")
         _sub(entry, "title", display_title(paper))
-        _sub(entry, "id", url)
+        _sub(entry, "id", url if config.site_url else _urn("paper", paper.id))
         ET.SubElement(entry, f"{{{ATOM}}}link", href=url)
         _sub(entry, "updated", f"{paper.date or updated}T00:00:00Z")
         _sub(entry, "summary", paper.abstract)
@@ -100,6 +101,11 @@ def feed_xml(library: Library, config: Config) -> str:
     return ET.tostring(feed, encoding="unicode", xml_declaration=True) + "\n"
 
 
+def _urn(kind: str, key: str) -> str:
+    """A permanent Atom id for a site without `site_url` (Atom ids must be absolute IRIs)."""
+    return f"urn:litreview:{kind}:{hashlib.sha1(key.encode('utf-8')).hexdigest()[:12]}"
+
+
 def _sub(parent: ET.Element, tag: str, text: str) -> ET.Element:
     el = ET.SubElement(parent, f"{{{ATOM}}}{tag}")
     el.text = text
@@ -107,5 +113,7 @@ def _sub(parent: ET.Element, tag: str, text: str) -> ET.Element:
 
 
 def robots_txt(config: Config) -> str:
-    """robots.txt allowing everything and pointing at the sitemap."""
-    return f"User-agent: *\nAllow: /\nSitemap: {absolute(config, 'sitemap.xml')}\n"
+    """robots.txt allowing everything; it names the sitemap only when `site_url` makes its URL
+    absolute, as the robots.txt standard requires."""
+    sitemap = f"Sitemap: {absolute(config, 'sitemap.xml')}\n" if config.site_url else ""
+    return f"User-agent: *\nAllow: /\n{sitemap}"
