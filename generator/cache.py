@@ -1,0 +1,144 @@
+"""Build cache: the result of reading one input file, kept by content hash and code version.
+
+`BuildCache.per_file()` returns what a compute function made from a file the last time the
+file had exactly these bytes, under exactly this code (every `.py` file of the package) and
+these extra inputs (e.g. the build date, which resolves yearless dates). Entries live in memory
+(a `litreview serve` session reuses them between rebuilds) and as pickles under
+`.litreview-cache/` in the project (git-ignored), so a second `litreview build` does not parse
+unchanged listings again. A missing, stale or unreadable entry is recomputed, never an error.
+
+This module does not know what is cached or the stage order; `build` decides. It caches
+per-file results only: cross-file steps (dedupe, enrichment) always run on the whole set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+__all__ = ["CACHE_DIR", "BuildCache", "code_version"]
+
+CACHE_DIR = ".litreview-cache"
+T = TypeVar("T")
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """Digest of the package's Python source and the interpreter: any code change shows."""
+    h = hashlib.sha256(f"{sys.version_info[:2]}".encode())
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        h.update(path.relative_to(package).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def file_key(kind: str, path: Path, extra: str = "") -> str:
+    """Cache key of `path`'s current bytes for compute `kind` under this code and `extra`."""
+    h = hashlib.sha256()
+    for part in (kind, code_version(), extra, path.name):
+        h.update(part.encode("utf-8") + b"\0")
+    h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+class BuildCache:
+    """Per-file results in memory and on disk; `enabled=False` computes everything afresh."""
+
+    def __init__(self, root: Path | None, *, enabled: bool = True) -> None:
+        self.directory = root / CACHE_DIR if root is not None and enabled else None
+        self.enabled = enabled
+        self.hits = 0
+        self.misses = 0
+        self._memory: dict[str, Any] = {}
+        self._used: set[str] = set()
+        self._kinds: set[str] = set()
+
+    def per_file(self, kind: str, path: Path, compute: Callable[[], T], extra: str = "") -> T:
+        """The result of `compute()` for `path`, reused while the file's bytes are the same."""
+        if not self.enabled:
+            return compute()
+        key = f"{kind}/{file_key(kind, path, extra)}"
+        self._used.add(key)
+        self._kinds.add(kind)
+        if key in self._memory:
+            self.hits += 1
+            return self._memory[key]
+        value = self._load(key)
+        if value is None:
+            self.misses += 1
+            value = compute()
+            self._store(key, value)
+        else:
+            self.hits += 1
+        self._memory[key] = value
+        return value
+
+    def remember(self, name: str, value: Any) -> None:
+        """Keep a small value (e.g. the last search-index summary) for the next build."""
+        if self.enabled:
+            key = f"state/{name}"
+            self._used.add(key)
+            self._kinds.add("state")
+            self._memory[key] = value
+            self._store(key, value)
+
+    def recall(self, name: str) -> Any:
+        """The value last `remember`ed under `name`, or None."""
+        if not self.enabled:
+            return None
+        key = f"state/{name}"
+        self._used.add(key)
+        self._kinds.add("state")
+        if key not in self._memory:
+            self._memory[key] = self._load(key)
+        return self._memory[key]
+
+    def _load(self, key: str) -> Any:
+        if self.directory is None:
+            return None
+        try:
+            with open(self.directory / f"{key}.pickle", "rb") as f:
+                return pickle.load(f)
+        # A torn, foreign or outdated pickle is a cache miss, whatever it raises.
+        except Exception:
+            return None
+
+    def _store(self, key: str, value: Any) -> None:
+        if self.directory is None:
+            return
+        target = self.directory / f"{key}.pickle"
+        try:
+            if not self.directory.is_dir():
+                self.directory.mkdir(parents=True)
+                # Ignored by git even in projects whose .gitignore does not name it.
+                (self.directory / ".gitignore").write_text("*\n")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, target)
+        except OSError:  # a read-only or full disk only costs speed
+            return
+
+    def finish(self) -> None:
+        """End of a build: forget entries this build did not use, in memory and on disk."""
+        self._memory = {k: v for k, v in self._memory.items() if k in self._used}
+        if self.directory is not None:
+            for kind in sorted(self._kinds):
+                if (self.directory / kind).is_dir():
+                    self._prune(self.directory / kind)
+        self._used, self._kinds = set(), set()
+
+    def _prune(self, kind_dir: Path) -> None:
+        for entry in kind_dir.iterdir():
+            key = f"{kind_dir.name}/{entry.name.removesuffix('.pickle')}"
+            if key not in self._used:
+                entry.unlink(missing_ok=True)
