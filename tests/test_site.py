@@ -28,6 +28,7 @@ LINK_ATTRIBUTES = (("a", "href"), ("link", "href"), ("script", "src"), ("img", "
 RECORD_KEYS = {"id", "slug", "title", "title_missing", "abstract", "date", "venue",
                "authors_count", "organization", "upvotes", "links", "topics", "tags", "sources",
                "related"}
+CSS_URL = re.compile(r"""url\(\s*['"]?([^'")]+?)['"]?\s*\)""")
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
@@ -85,7 +86,7 @@ def _ids(path: Path) -> frozenset[str]:
 
 
 def _references(site: Path) -> Iterator[tuple[str, str]]:
-    """(page, reference) for every link-like attribute of every HTML page."""
+    """(file, reference) for every link-like attribute of every HTML page and every CSS url()."""
     for page in sorted(site.rglob("*.html")):
         rel = page.relative_to(site).as_posix()
         if rel.startswith("pagefind/"):
@@ -94,6 +95,10 @@ def _references(site: Path) -> Iterator[tuple[str, str]]:
         for tag, attr in LINK_ATTRIBUTES:
             for el in soup.find_all(tag, attrs={attr: True}):
                 yield rel, str(el[attr])
+    for sheet in sorted(site.rglob("*.css")):
+        rel = sheet.relative_to(site).as_posix()
+        if not rel.startswith("pagefind/"):
+            yield from ((rel, ref) for ref in CSS_URL.findall(sheet.read_text(encoding="utf-8")))
 
 
 def _broken_links(site: Path, base: str) -> list[str]:
@@ -135,10 +140,12 @@ def test_crawl_notices_a_broken_link(tmp_path: Path, default_site) -> None:
     site.mkdir()
     (site / "index.html").write_text('<a href="papers/nope/">x</a><a href="#gone">y</a><link '
                                      'href="/assets/style.css"><a href="https://x.org/">', "utf-8")
+    (site / "theme.css").write_text("a { background: url('img/dot.png') } b { x: url(data:,) }")
     assert _broken_links(site, "/") == ["index.html: papers/nope/ (no file)",
                                         "index.html: #gone (no element id='gone')",
-                                        "index.html: /assets/style.css (no file)"]
-    assert _broken_links(site, "/sub/")[-1] == "index.html: /assets/style.css (no file)"
+                                        "index.html: /assets/style.css (no file)",
+                                        "theme.css: img/dot.png (no file)"]
+    assert _broken_links(site, "/sub/")[2] == "index.html: /assets/style.css (no file)"
 
 
 def test_sub_path_site_has_no_root_relative_links(sub_path_site: Path) -> None:
