@@ -8,6 +8,7 @@ file. This module does not know how the settings are used.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import MISSING, Field, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from .errors import ContentError
 from .yamlfile import load_yaml
 
 CONFIG_FILE = "litreview.yaml"
+_ORIGIN = re.compile(r"^https?://[^/\s]+(/\S*)?$")
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,15 @@ def _validate(config: Config, path: str, lines: dict[str, int]) -> Config:
         raise ContentError(path, lines.get("related.count"), "related.count must be 1 to 100")
     if config.per_page < 1:
         raise ContentError(path, lines.get("per_page"), "per_page must be at least 1")
+    if not 0 <= config.related.min_score <= 1:
+        raise ContentError(path, lines.get("related.min_score"),
+                           "related.min_score must be 0 to 1")
+    if config.site_url and not _ORIGIN.match(config.site_url):
+        raise ContentError(path, lines.get("site_url"),
+                           "site_url must be an origin such as https://you.github.io")
+    if "://" in config.base_url:
+        raise ContentError(path, lines.get("base_url"), "base_url must be a path such as "
+                           "/my-review/ (put https://... in site_url)")
     return replace(config, base_url=normalize_base_url(config.base_url),
                    site_url=config.site_url.rstrip("/"))
 

@@ -63,6 +63,12 @@ def test_normalize_base_url(raw: str, normal: str) -> None:
     pytest.param("related:\n  count: 500\n", 2, "related.count must be 1 to 100", id="range"),
     pytest.param("related: 5\n", 1, "related must be a mapping", id="section-not-mapping"),
     pytest.param("title: [unclosed\n", 2, "invalid YAML", id="syntax-error"),
+    pytest.param("related:\n  min_score: 1.5\n", 2, "related.min_score must be 0 to 1",
+                 id="score-range"),
+    pytest.param("title: T\nsite_url: me.github.io\n", 2, "site_url must be an origin",
+                 id="site-url-without-scheme"),
+    pytest.param("base_url: https://me.github.io/r/\n", 1, "base_url must be a path",
+                 id="base-url-is-a-full-url"),
 ])
 def test_bad_settings_name_file_line_and_key(tmp_path: Path, text: str, line: int,
                                              message: str) -> None:
