@@ -104,6 +104,8 @@ def title_key(title: str) -> str:
     Two listings' spellings of one paper ("Naïve", "Naive", "NAIVE —", "ﬁ" vs "fi") give the
     same key. Letters of other scripts are kept, so "β-VAE" and "VAE" stay different papers.
     """
+    if title.isascii():  # the fast common case: nothing to decompose or transliterate
+        return _NON_ALNUM.sub("", title.lower())
     decomposed = unicodedata.normalize("NFKD", title.casefold())
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return _NON_ALNUM.sub("", stripped.translate(_PLAIN_LATIN).casefold())

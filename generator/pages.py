@@ -43,10 +43,15 @@ def front_matter(paper: Paper, library: Library) -> dict[str, Any]:
     }
 
 
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+"""libyaml's safe dumper: 5x faster than PyYAML's own, which it matches except how it folds
+lines holding non-BMP characters (both load back to the same values)."""
+
+
 def paper_to_markdown(paper: Paper, library: Library) -> str:
     """Render a paper as `---\\n<yaml>---\\n\\n<abstract>\\n`."""
-    meta = yaml.safe_dump(front_matter(paper, library), sort_keys=False, allow_unicode=True,
-                          width=100, default_flow_style=False)
+    meta = yaml.dump(front_matter(paper, library), Dumper=_DUMPER, sort_keys=False,
+                     allow_unicode=True, width=100, default_flow_style=False)
     return f"---\n{meta}---\n\n{paper.abstract}\n"
 
 

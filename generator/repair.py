@@ -82,15 +82,20 @@ def fix_thai_mojibake(text: str) -> str:
 _SPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 # Invisible break hints (zero-width space, word joiner, stray BOM, soft hyphen): dropped.
 _INVISIBLE = re.compile("[\u200b\u2060\ufeff\u00ad]")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+"""Unicode category Cc except tab and newline."""
+_PLAIN = re.compile("[\t\n\x20-\x25\x27-\x7e]*\\Z")
+"""Printable ASCII without `&` (no HTML entity): text that ftfy and the repairs leave as is."""
 
 
 def clean_text(text: str) -> str:
     """Repair encoding damage and normalise whitespace to single spaces, NFC."""
-    text = fix_thai_mojibake(text)
-    text = ftfy.fix_text(text, uncurl_quotes=False, fix_character_width=False,
-                         normalization="NFC")
-    text = "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc")
-    text = _INVISIBLE.sub("", text)
+    if not _PLAIN.match(text):  # plain ASCII has nothing to repair (and is most text: fast)
+        text = fix_thai_mojibake(text)
+        text = ftfy.fix_text(text, uncurl_quotes=False, fix_character_width=False,
+                             normalization="NFC")
+        text = _CONTROL.sub("", text)
+        text = _INVISIBLE.sub("", text)
     return _SPACE.sub(" ", text.replace("\n", " ")).strip()
 
 

@@ -1,0 +1,83 @@
+"""One measured build, run in its own process by `bench/run.py`.
+
+Usage: `python bench/child.py PROJECT OUTPUT RESULT.json [--no-search] [--profile FILE]`.
+Runs `generator.build.build()` once and writes a JSON result: wall and CPU seconds per stage
+(from `BuildReport`), the whole build's wall and CPU time (workers included), the time spent
+importing, files and bytes written. Peak RSS is measured by the parent with `wait4`, which is
+why every build runs in a fresh process. This module prints nothing and compares nothing.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (pool workers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def build_kwargs(build, no_search: bool) -> dict:
+    """Keyword arguments this version of `build()` accepts (search may not exist yet)."""
+    params = inspect.signature(build).parameters
+    kwargs: dict = {}
+    if "search_index" in params:
+        kwargs["search_index"] = not no_search
+    elif "search" in params:
+        kwargs["search"] = not no_search
+    elif "no_search" in params:
+        kwargs["no_search"] = no_search
+    return kwargs
+
+
+def run(project: Path, output: Path, no_search: bool, profile: Path | None) -> dict:
+    t0 = time.perf_counter()
+    from generator.build import build
+
+    imported = time.perf_counter() - t0
+    kwargs = build_kwargs(build, no_search)
+    profiler = None
+    if profile is not None:
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.005)
+        profiler.start()
+    wall0, cpu0 = time.perf_counter(), cpu_seconds()
+    report = build(project, output=output, **kwargs)
+    wall, cpu = time.perf_counter() - wall0, cpu_seconds() - cpu0
+    if profiler is not None:
+        profiler.stop()
+        profile.write_text(profiler.output_text(unicode=True, color=False, show_all=False))
+    return {
+        "import_s": imported, "wall_s": wall, "cpu_s": cpu,
+        "stages": dict(report.stages),
+        "stages_cpu": dict(getattr(report, "stages_cpu", {}) or {}),
+        "papers": report.papers, "files_written": report.files_written,
+        "bytes_written": report.bytes_written, "issues": len(report.issues),
+        "search_supported": bool(kwargs),
+    }
+
+
+def main(argv: list[str]) -> int:
+    args = [a for a in argv if not a.startswith("--")]
+    profile = None
+    if "--profile" in argv:
+        profile = Path(argv[argv.index("--profile") + 1])
+        args.remove(str(profile))
+    project, output, result = (Path(a) for a in args[:3])
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01: stable output
+    data = run(project, output, "--no-search" in argv, profile)
+    result.write_text(json.dumps(data, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,123 @@
+"""The scale benchmark: build N-paper sites from the arXiv corpus and print one table.
+
+Usage: `python bench/run.py --papers 1000,10000,50000 [--hugo] [--no-search] [--profile]
+[--workdir DIR] [--keep]`.
+
+For each N it writes the first N corpus records as compact Hugging Face listings (2,000 papers a
+file) into a fresh project, then runs, each in its own process (so peak RSS is that build's):
+a full build, a no-op rebuild, and a rebuild after one small edit (one note when the project has
+notes, else one abstract in one listing, labelled so). With `--hugo` it also builds the same
+`site/papers/*.md` pages with Hugo and prints the litreview/Hugo ratio (litreview's build
+without the search index, process start to exit, against Hugo's). `--profile` writes a
+pyinstrument profile of each full build next to the project. This module measures; it changes
+nothing in the generator.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from corpus import read_records, write_listings  # noqa: E402
+from edits import edit_one_input, prepare_note  # noqa: E402
+from hugo import hugo_available, time_hugo  # noqa: E402
+from proc import measure, tree_size  # noqa: E402
+from table import Run, format_table  # noqa: E402
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--papers", default="1000,10000",
+                    help="comma-separated sizes, e.g. 1000,10000,50000")
+    ap.add_argument("--hugo", action="store_true", help="also build the same pages with Hugo")
+    ap.add_argument("--no-search", action="store_true", help="skip the Pagefind index")
+    ap.add_argument("--profile", action="store_true", help="pyinstrument profile per full build")
+    ap.add_argument("--workdir", type=Path, help="where projects go (default: a temp dir)")
+    ap.add_argument("--keep", action="store_true", help="keep the projects and sites")
+    ap.add_argument("--json", type=Path, help="also write the raw results as JSON here")
+    return ap.parse_args(argv)
+
+
+def child_build(project: Path, label: str, no_search: bool, profile: bool) -> dict:
+    """One build of `project` in a fresh Python process; the child's JSON plus wait4 figures."""
+    result = project.parent / f"{project.name}-{label}.json"
+    cmd = [sys.executable, str(HERE / "child.py"), str(project), str(project / "site"),
+           str(result)]
+    if no_search:
+        cmd.append("--no-search")
+    if profile:
+        cmd += ["--profile", str(project.parent / f"{project.name}-{label}-profile.txt")]
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    m = measure(cmd, cwd=HERE.parent, env=env, log=project.parent / f"{project.name}-{label}.log")
+    if m.returncode != 0:
+        raise SystemExit(f"{label} build of {project} failed; see "
+                         f"{project.parent / f'{project.name}-{label}.log'}")
+    data = json.loads(result.read_text())
+    data.update(proc_wall_s=m.wall_s, proc_cpu_s=m.cpu_s, max_rss_mib=m.max_rss_mib)
+    return data
+
+
+def bench_size(n: int, pairs: list[tuple[str, str]], work: Path, args: argparse.Namespace) -> Run:
+    """Write the N-paper project, build it three ways (and with Hugo), return the figures."""
+    project = work / f"papers-{n}"
+    write_listings(project / "content" / "listings", pairs[:n])
+    note_label = prepare_note(project)
+    full = child_build(project, "full", args.no_search, args.profile)
+    files, size = tree_size(project / "site")
+    noop = child_build(project, "noop", args.no_search, False)
+    edit_label = edit_one_input(project, note_label)
+    edited = child_build(project, "edit", args.no_search, False)
+    run = Run(n=n, full=full, noop=noop, edited=edited, edit_label=edit_label,
+              files=files, bytes=size)
+    if args.hugo:
+        hugo, _, hfiles, hbytes = time_hugo(project / "site" / "papers", work / f"hugo-{n}")
+        run = run.with_hugo(hugo.wall_s, hugo.cpu_s, hugo.max_rss_mib, hfiles, hbytes)
+        shutil.rmtree(work / f"hugo-{n}", ignore_errors=True)
+    if not args.keep:
+        shutil.rmtree(project / "site", ignore_errors=True)
+    return run
+
+
+def machine() -> str:
+    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text()
+                .splitlines() if ln.startswith("model name")), platform.processor())
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, "
+            f"Python {platform.python_version()}, {platform.system()} {platform.release()}")
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    sizes = [int(s) for s in args.papers.split(",") if s.strip()]
+    if args.hugo and not hugo_available():
+        raise SystemExit("--hugo needs Debian's hugo: apt-get install -y hugo")
+    pairs = read_records(max(sizes))
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="litreview-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    runs = []
+    try:
+        for n in sizes:
+            print(f"building {n} papers in {work} ...", file=sys.stderr, flush=True)
+            runs.append(bench_size(n, pairs, work, args))
+    finally:
+        if not args.keep and args.workdir is None:
+            shutil.rmtree(work, ignore_errors=True)
+    print(f"{dt.date.today().isoformat()}, {machine()}\n")
+    print(format_table(runs, search=not args.no_search))
+    if args.json:
+        args.json.write_text(json.dumps([r.as_dict() for r in runs], indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
