@@ -66,7 +66,7 @@ def site_files(directory: Path) -> Iterator[str]:
             rel = prefix + entry.name
             if entry.is_dir(follow_symlinks=False):
                 stack.append((rel + "/", Path(entry.path)))
-            elif rel != MARKER:
+            elif rel != MARKER and entry.is_file(follow_symlinks=False):
                 yield rel
 
 
@@ -169,11 +169,13 @@ class SiteWriter:
         self.bytes += len(data)
 
     def keep(self, rel: str) -> bool:
-        """Keep `rel` as it is in the current site; False (nothing kept) when it is not there."""
-        target = self.path_for(rel)
-        rel = target.relative_to(self.staging).as_posix()
-        if not (self.out / rel).is_file() or (self.out / rel).is_symlink():
+        """Keep `rel` as it is in the current site; False (nothing kept) when it is not there.
+
+        Only regular files found in the current site can be kept, which also makes `rel` safe.
+        """
+        if rel not in self.old_files():
             return False
+        target = self.staging / rel
         self._mark_kept(rel, target)
         if self._complete:
             _link(self.out / rel, target)
@@ -181,9 +183,8 @@ class SiteWriter:
 
     def keep_tree(self, rel_dir: str) -> int:
         """Keep every file under folder `rel_dir` of the current site; return how many."""
-        folder = self.out / self.path_for(rel_dir).relative_to(self.staging)
-        kept = [r for r in site_files(folder) if self.keep(f"{rel_dir.rstrip('/')}/{r}")]
-        return len(kept)
+        prefix = rel_dir.strip("/") + "/"
+        return sum(self.keep(rel) for rel in sorted(self.old_files()) if rel.startswith(prefix))
 
     def _mark_kept(self, rel: str, target: Path) -> None:
         if rel in self._changed:

@@ -107,6 +107,13 @@ def edit_abstract(root: Path) -> None:
                 "decision-making pipeline")
 
 
+def edit_title(root: Path) -> None:
+    """A new title: a new slug, and every page linking to the paper must follow."""
+    text = _listing(root, "hf-regularization-sample.txt").read_text(encoding="utf-8")
+    title = text.splitlines()[2].removeprefix("Subscribe")
+    _replace_in(_listing(root, "hf-regularization-sample.txt"), title, title + " Revisited")
+
+
 def add_duplicate(root: Path) -> None:
     """A paper already in the NeurIPS listing appears in a Hugging Face listing too."""
     text = _listing(root, "neurips-epoch-sample.txt").read_text(encoding="utf-8")
@@ -138,7 +145,7 @@ def override_template(root: Path) -> None:
         encoding="utf-8")
 
 
-EDITS: list[Callable[[Path], None]] = [edit_abstract, add_duplicate, remove_listing,
+EDITS: list[Callable[[Path], None]] = [edit_abstract, edit_title, add_duplicate, remove_listing,
                                        rename_listing, edit_config, override_template]
 
 
@@ -190,6 +197,7 @@ def test_one_note_edit_rewrites_that_paper_and_the_pages_it_changes(tmp_path: Pa
     root, note, slug = _note_project(tmp_path)
     out, cache = tmp_path / "site", BuildCache(root)
     build(root, out, cache)
+    every_job = build(root, out, cache).jobs_reused
     old_bytes, old_stamps = site_tree(out), stamps(out)
     with open(note, "a", encoding="utf-8") as f:
         f.write("\nRe-read in June: the appendix has the proof sketch.\n")
@@ -202,6 +210,9 @@ def test_one_note_edit_rewrites_that_paper_and_the_pages_it_changes(tmp_path: Pa
     assert len(changed) <= 5, sorted(changed)  # the page, its Markdown twin, papers.json …
     assert not any(rel.startswith(("topics/", "tags/", "venues/", "listings/"))
                    for rel in changed)
+    # Not even rendered again: only the jobs that read this paper ran (its pages, the
+    # pages of papers relating to it, papers.json).
+    assert every_job - report.jobs_reused <= 20
 
 
 def test_failed_build_leaves_the_site_untouched(small: Path) -> None:

@@ -1,0 +1,336 @@
+"""Page memo: pages whose inputs did not change since the last build are not rendered again.
+
+While a page job renders, every read it makes of the shared inputs is recorded: the library
+(`papers`, `by_id[...]`, `term(...)`, ... through `TrackedLibrary`) and the templates it loads
+(through the Jinja environment). After the build each job is remembered under a digest of its
+own arguments (the paper, the term, ...), with the digest of every value it read and the stat
+of every file it wrote. The next build skips a job when, for the same arguments, every recorded
+read gives the same digest again, the global inputs (code, settings, renderer state, template
+globals) are the same, and its files are still exactly the ones it wrote (size, mtime, inode).
+Anything that cannot be digested makes its job run, never skip: the memo costs time, never
+correctness. Recording also works in the forked render workers: a job's reads travel back to
+the parent as one extra, reserved "file" that never reaches the writer.
+
+This module does not decide which pages exist (`render`), how they are run (`parallel`) or
+stored (`writer`); `build` wires it in. It does not look inside templates or Python code: a
+code change (see `cache.code_version`) re-renders everything.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import os
+import pickle
+import types
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from .cache import BuildCache, code_version
+
+__all__ = ["PageMemo", "TrackedLibrary", "fingerprint"]
+
+DEPS_PREFIX = "\0memo/"
+"""Reserved path of the extra 'file' carrying a job's recorded reads (NUL: never a real path)."""
+Access = tuple[Any, ...]
+Stat = tuple[str, int, int, int]
+Job = Callable[[], Iterable[tuple[str, Any]]]
+
+_recorder: set[Access] | None = None
+"""Reads of the job running in this process (None: not recording)."""
+
+
+def _record(access: Access) -> None:
+    if _recorder is not None:
+        _recorder.add(access)
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles for digests only: functions by name, read-only mappings as dicts."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, types.FunctionType | types.BuiltinFunctionType | types.MethodType):
+            return str, (f"{obj.__module__}.{obj.__qualname__}",)
+        if isinstance(obj, types.MappingProxyType):
+            return dict, (dict(obj),)
+        return NotImplemented
+
+
+def fingerprint(value: Any) -> bytes:
+    """A digest of `value` (equal values: equal digests); a unique one if it cannot be made."""
+    buffer = io.BytesIO()
+    try:
+        _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    # Unpicklable (a lock, a generator...): a digest nothing will ever match again.
+    except Exception:
+        return os.urandom(16)
+    return hashlib.blake2b(buffer.getvalue(), digest_size=16).digest()
+
+
+class _TrackedCall:
+    __slots__ = ("name", "method")
+
+    def __init__(self, name: str, method: Callable[..., Any]) -> None:
+        self.name, self.method = name, method
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            _record(("call", self.name, args, tuple(sorted(kwargs.items()))))
+        except TypeError:  # unhashable arguments: this job cannot be skipped next time
+            _record(("untracked", self.name))
+        return self.method(*args, **kwargs)
+
+
+class _TrackedMap(Mapping):
+    """A read-only mapping of the library; single lookups are recorded one by one."""
+
+    def __init__(self, name: str, data: Mapping[Any, Any]) -> None:
+        self.name, self.data = name, data
+
+    def __getitem__(self, key: Any) -> Any:
+        _record(("item", self.name, key))
+        return self.data[key]
+
+    def __contains__(self, key: object) -> bool:
+        _record(("item", self.name, key))
+        return key in self.data
+
+    def __len__(self) -> int:
+        _record(("len", self.name))
+        return len(self.data)
+
+    def __iter__(self) -> Any:
+        _record(("attr", self.name))
+        return iter(self.data)
+
+
+class _TrackedSeq(Sequence):
+    """A sequence of the library: its length is one read, its contents another."""
+
+    def __init__(self, name: str, data: Sequence[Any]) -> None:
+        self.name, self.data = name, data
+
+    def __len__(self) -> int:
+        _record(("len", self.name))
+        return len(self.data)
+
+    def __getitem__(self, index: Any) -> Any:
+        _record(("attr", self.name))
+        return self.data[index]
+
+    def __iter__(self) -> Any:
+        _record(("attr", self.name))
+        return iter(self.data)
+
+
+class TrackedLibrary:
+    """Stands in for the `Library` while pages render, recording what each page reads."""
+
+    def __init__(self, library: Any) -> None:
+        self._library = library
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._library, name)
+        if isinstance(value, types.MethodType):
+            return _TrackedCall(name, value)
+        if isinstance(value, Mapping):
+            return _TrackedMap(name, value)
+        if isinstance(value, tuple | list):
+            return _TrackedSeq(name, value)
+        _record(("attr", name))
+        return value
+
+
+def _track_templates(env: Any) -> None:
+    """Record every template a render loads (directly, by `extends`, `include`, `import`)."""
+    for method in ("get_template", "select_template", "get_or_select_template"):
+        original = getattr(env, method)
+
+        def tracked(name: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            names = [name] if isinstance(name, str) or hasattr(name, "name") else list(name)
+            for one in names:
+                _record(("template", str(getattr(one, "name", one))))
+            return _original(name, *args, **kwargs)
+
+        setattr(env, method, tracked)
+
+
+def _recorded(key: bytes, job: Job) -> Job:
+    """`job`, plus one reserved extra file carrying what it read."""
+    def run() -> list[tuple[str, Any]]:
+        global _recorder
+        _recorder = set()
+        try:
+            files = list(job())
+            reads = _recorder
+        finally:
+            _recorder = None
+        blob = base64.b64encode(pickle.dumps(tuple(reads), pickle.HIGHEST_PROTOCOL)).decode()
+        return [*files, (DEPS_PREFIX + key.hex(), blob)]
+    return run
+
+
+@dataclass(frozen=True)
+class Record:
+    """What one job read (with digests) and wrote (with stats) the last time it ran."""
+
+    reads: tuple[Access, ...]
+    digest: bytes
+    """Digest of the values of all `reads`, in order."""
+    files: tuple[Stat, ...]
+
+
+_MISSING = "\0missing"
+
+
+def _shape(obj: Any, renderer: Any, depth: int = 0) -> Any:
+    """A picklable description of a job: functions by name, their arguments by value.
+
+    The renderer and the library stand for themselves: what a job reads of them is recorded
+    separately (reads) or belongs to the global key (the renderer's settings).
+    """
+    if depth > 8:
+        return obj
+    if obj is renderer:
+        return ("<renderer>",)
+    if isinstance(obj, TrackedLibrary):
+        return ("<library>",)
+    if isinstance(obj, partial):
+        return ("partial", _shape(obj.func, renderer, depth + 1),
+                _shape(obj.args, renderer, depth + 1),
+                tuple(sorted((k, _shape(v, renderer, depth + 1))
+                             for k, v in obj.keywords.items())))
+    if isinstance(obj, types.MethodType):
+        return ("method", obj.__func__.__module__, obj.__func__.__qualname__,
+                _shape(obj.__self__, renderer, depth + 1))
+    if isinstance(obj, types.FunctionType):
+        cells = tuple(_shape(_cell(c), renderer, depth + 1) for c in obj.__closure__ or ())
+        return ("function", obj.__module__, obj.__qualname__, cells)
+    if isinstance(obj, tuple):
+        return tuple(_shape(item, renderer, depth + 1) for item in obj)
+    return obj
+
+
+def _cell(cell: Any) -> Any:
+    try:
+        return cell.cell_contents
+    except ValueError:  # an empty cell
+        return _MISSING
+
+
+def _stat(out: Path, rel: str) -> Stat | None:
+    try:
+        st = os.stat(out / rel)
+    except OSError:
+        return None
+    return (rel, st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+class PageMemo:
+    """The memo of one output directory: which page jobs may be skipped in this build."""
+
+    def __init__(self, cache: BuildCache, out: Path) -> None:
+        self.cache, self.out = cache, out
+        self.name = "pages-" + hashlib.sha256(str(out).encode()).hexdigest()[:16]
+        state = cache.recall(self.name)
+        valid = isinstance(state, tuple) and len(state) == 2 and isinstance(state[1], dict)
+        self.old_global, self.records = state if valid else (b"", {})
+        self.global_key = os.urandom(16)
+        self.renderer: Any = None
+        self.library: Any = None
+        self.skipped = 0
+        self._digests: dict[Access, bytes] = {}
+        self._interned: dict[Access, Access] = {}
+        self._kept: set[bytes] = set()
+        self._ran: dict[bytes, tuple[tuple[Access, ...], tuple[str, ...]]] = {}
+        self._pending: list[str] = []
+
+    def instrument(self, renderer: Any) -> TrackedLibrary:
+        """Make `renderer` record what its pages read; fix this build's global key. Returns
+        the recording library, for the other jobs (Markdown pages, outputs) to use too."""
+        self.library = renderer.library
+        renderer.library = TrackedLibrary(renderer.library)
+        _track_templates(renderer.env)
+        self.renderer = renderer
+        env = renderer.env
+        settings = {k: v for k, v in vars(renderer).items() if k not in ("library", "env")}
+        self.global_key = fingerprint((code_version(), settings, dict(env.globals),
+                                       sorted(env.filters), sorted(env.tests)))
+        return renderer.library
+
+    def plan(self, jobs: Sequence[tuple[str, Job]], writer: Any
+             ) -> tuple[list[tuple[str, Job]], Callable[[str, Any], None]]:
+        """The jobs that must run (wrapped to record their reads) and the write function for
+        their files; every other job's files are kept as they are in the site."""
+        todo = []
+        same_global = self.old_global == self.global_key
+        for kind, job in jobs:
+            key = fingerprint(_shape(job, self.renderer))
+            record = self.records.get(key) if same_global else None
+            if record is not None and self._unchanged(record) and all(
+                    writer.keep(stat[0]) for stat in record.files):
+                self._kept.add(key)
+                self.skipped += 1
+                continue
+            todo.append((kind, _recorded(key, job)))
+        return todo, partial(self._write, writer)
+
+    def _write(self, writer: Any, rel: str, data: Any) -> None:
+        if not rel.startswith(DEPS_PREFIX):
+            writer.write(rel, data)
+            self._pending.append(rel)
+            return
+        blob = data.decode() if isinstance(data, bytes) else data
+        reads = pickle.loads(base64.b64decode(blob))  # made by this build's own workers
+        self._ran[bytes.fromhex(rel[len(DEPS_PREFIX):])] = (reads, tuple(self._pending))
+        self._pending = []
+
+    def _unchanged(self, record: Record) -> bool:
+        if self._combined(record.reads) != record.digest:
+            return False
+        return all(_stat(self.out, stat[0]) == stat for stat in record.files)
+
+    def _combined(self, reads: tuple[Access, ...]) -> bytes:
+        h = hashlib.blake2b(digest_size=16)
+        for access in reads:
+            if access not in self._digests:
+                self._digests[access] = fingerprint(self._resolve(access))
+            h.update(self._digests[access])
+        return h.digest()
+
+    def _resolve(self, access: Access) -> Any:
+        """What `access` reads from this build's library or templates."""
+        kind, name = access[0], access[1]
+        try:
+            if kind == "template":
+                return self.renderer.env.loader.get_source(self.renderer.env, name)[0]
+            if kind == "untracked":
+                return os.urandom(16)
+            value = getattr(self.library, name)
+            if kind == "len":
+                return len(value)
+            if kind == "item":
+                return value.get(access[2], _MISSING)
+            if kind == "call":
+                return value(*access[2], **dict(access[3]))
+            return value
+        # A read that fails now (a template deleted, a term gone) is a value too: the error.
+        except Exception as exc:
+            return ("error", type(exc).__name__, str(exc))
+
+    def save(self) -> None:
+        """After the commit: remember the jobs that ran (reads, files) and the skipped ones."""
+        if not self._ran and self.old_global == self.global_key and len(self._kept) == len(
+                self.records):
+            return
+        records = {key: self.records[key] for key in self._kept}
+        for key, (reads, rels) in self._ran.items():
+            reads = tuple(self._interned.setdefault(a, a) for a in reads)
+            files = tuple(_stat(self.out, rel) for rel in rels)
+            if all(files):
+                records[key] = Record(reads, self._combined(reads), files)  # type: ignore[arg-type]
+        self.cache.remember(self.name, (self.global_key, records))

@@ -1,0 +1,92 @@
+"""The page memo: what a page reads is recorded, and a page is skipped only when all of it is
+unchanged. Whole-site correctness (incremental == clean) is in `test_incremental`."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from generator import pagememo
+from generator.cache import BuildCache
+from generator.library import Library
+from generator.model import Paper, SourceRef
+from generator.pagememo import TrackedLibrary, fingerprint
+
+from .conftest import FIXTURES, build_pinned, snapshot_project
+
+
+def _paper(n: int, venue: str = "NeurIPS") -> Paper:
+    return Paper(title=f"Paper {n}", abstract="An abstract.", sources=(SourceRef("l.txt", n),),
+                 id=f"id{n}", slug=f"paper-{n}", venue=venue)
+
+
+def _reads(action) -> set:  # noqa: ANN001 (a callable)
+    pagememo._recorder = set()
+    try:
+        action()
+        return pagememo._recorder
+    finally:
+        pagememo._recorder = None
+
+
+def test_reads_are_recorded_one_by_one() -> None:
+    library = TrackedLibrary(Library.build([_paper(1), _paper(2)]))
+    assert _reads(lambda: len(library.papers)) == {("len", "papers")}
+    assert ("attr", "papers") in _reads(lambda: list(library.papers))
+    assert _reads(lambda: library.by_id["id1"]) == {("item", "by_id", "id1")}
+    assert _reads(lambda: "id9" in library.by_id) == {("item", "by_id", "id9")}
+    assert _reads(lambda: library.term("venues", "NeurIPS")) == {
+        ("call", "term", ("venues", "NeurIPS"), ())}
+    assert _reads(lambda: library.by_id["id1"]) != _reads(lambda: library.by_id["id2"])
+
+
+def test_nothing_is_recorded_outside_a_job() -> None:
+    library = TrackedLibrary(Library.build([_paper(1)]))
+    assert len(library.papers) == 1 and pagememo._recorder is None
+
+
+def test_fingerprints_tell_values_apart_and_never_match_the_undigestable() -> None:
+    assert fingerprint((_paper(1), "x")) == fingerprint((_paper(1), "x"))
+    assert fingerprint(_paper(1)) != fingerprint(_paper(2))
+    assert fingerprint(_paper(1)) != fingerprint(_paper(1, venue="ICML"))
+    assert fingerprint(lambda: 1) == fingerprint(lambda: 1)  # functions by name: code is
+    lock = threading.Lock()                                    # covered by the code version
+    assert fingerprint(lock) != fingerprint(lock)
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> Path:
+    return snapshot_project(FIXTURES / "small", tmp_path / "project")
+
+
+def test_a_no_op_build_runs_no_page_job(small: Path) -> None:
+    out, cache = small.parent / "site", BuildCache(small)
+    first = build_pinned(small, out, search_index=False, cache=cache)
+    assert first.jobs_reused == 0
+    second = build_pinned(small, out, search_index=False, cache=BuildCache(small))  # from disk
+    assert second.jobs_reused > 2 * first.papers and second.files_written == 0
+
+
+def test_a_template_edit_reruns_only_the_jobs_that_loaded_it(small: Path) -> None:
+    out, cache = small.parent / "site", BuildCache(small)
+    build_pinned(small, out, search_index=False, cache=cache)
+    everything = build_pinned(small, out, search_index=False, cache=cache).jobs_reused
+    (small / "templates").mkdir()
+    (small / "templates" / "_pagination.html").write_text("<!-- no pagination -->\n")
+    report = build_pinned(small, out, search_index=False, cache=cache)
+    changed = set(report.changed_paths)
+    assert changed and all("/" in rel and not rel.startswith("papers/") for rel in changed)
+    term_pages = sum(1 for rel in changed if rel.endswith("index.html"))
+    assert everything - report.jobs_reused <= term_pages + 4  # + the kinds' own index jobs
+
+
+def test_a_site_changed_behind_the_memos_back_is_rendered_again(small: Path) -> None:
+    out, cache = small.parent / "site", BuildCache(small)
+    build_pinned(small, out, search_index=False, cache=cache)
+    page = next((out / "papers").glob("*/index.html"))
+    good = page.read_bytes()
+    page.write_bytes(b"edited by hand")
+    build_pinned(small, out, search_index=False, cache=cache)
+    assert page.read_bytes() == good
