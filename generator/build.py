@@ -25,6 +25,7 @@ from .model import Issue, Paper
 from .pages import paper_to_markdown
 from .render import Renderer, builtin_theme_dir, make_environment, render_site
 from .repair import repair_listing
+from .search import SearchPlan, SearchResult, build_search_index, plan_search
 from .sources import listing_paths, read_listing
 from .writer import SiteWriter, check_output_dir
 
@@ -46,6 +47,7 @@ class BuildReport:
     bytes_written: int = 0
     stages: dict[str, float] = field(default_factory=dict)
     output: Path | None = None
+    search: SearchResult | None = None
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -67,7 +69,8 @@ def _no_progress(label: str, total: int) -> Callable[[], None]:
 
 
 def build(root: Path, *, output: Path | None = None, base_url: str | None = None,
-          strict: bool = False, progress: Progress = _no_progress) -> BuildReport:
+          strict: bool = False, progress: Progress = _no_progress,
+          search_index: bool = True) -> BuildReport:
     """Build the site of the project at `root` into `output` (default `root/site`)."""
     root = root.resolve()
     out = (output or root / "site").resolve()
@@ -100,10 +103,16 @@ def build(root: Path, *, output: Path | None = None, base_url: str | None = None
     report.missing_titles = [p.slug for p in library.papers if p.title_missing]
     _fail_if_strict(report, strict)
 
-    # Write: Markdown pages, HTML pages, machine-readable outputs, assets; then swap in.
+    # Write: Markdown pages, HTML pages, machine-readable outputs, assets.
+    # Index: Pagefind reads the written paper pages; then the staging dir is swapped in.
+    plan = plan_search(search_index)
     writer = SiteWriter(out)
     try:
-        _write_site(writer, library, root, config, report, progress)
+        _write_site(writer, library, root, config, report, progress, plan)
+        with report.stage("search index"):
+            # The indexer reads the whole site: `complete()` links unchanged files in.
+            site = writer.complete() if plan.backend else writer.staging
+            report.search = build_search_index(site, plan)
         writer.commit()
     except BaseException:
         writer.discard()
@@ -120,14 +129,14 @@ def _fail_if_strict(report: BuildReport, strict: bool) -> None:
 
 
 def _write_site(writer: SiteWriter, library: Library, root: Path, config, report: BuildReport,
-                progress: Progress) -> None:
+                progress: Progress, plan: SearchPlan) -> None:
     with report.stage("pages (markdown)"):
         for paper in library.papers:
             writer.write(f"papers/{paper.slug}.md", paper_to_markdown(paper, library))
     with report.stage("render (html)"):
         renderer = Renderer(make_environment(root / "templates", config), library, config)
         tick = progress("Rendering pages", len(library.papers))
-        for page in render_site(renderer):
+        for page in render_site(renderer, search_off=plan.off_reason):
             writer.write(page.path, page.text)
             tick()
     with report.stage("outputs"):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -43,13 +44,15 @@ def main() -> None:
 @click.option("--base-url", help="Path the site is served under, e.g. /my-review/.")
 @click.option("--strict", is_flag=True, help="Treat every warning as an error (exit 1).")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
+@click.option("--no-search", is_flag=True,
+              help="Skip the Pagefind search index (the search page says search is off).")
 def build_command(project: Path, output: Path | None, base_url: str | None, strict: bool,
-                  quiet: bool) -> None:
+                  quiet: bool, no_search: bool) -> None:
     """Build the site from content/ into site/."""
     try:
         with _progress_bar(quiet) as progress:
             report = build(project, output=output, base_url=base_url, strict=strict,
-                           progress=progress)
+                           progress=progress, search_index=not no_search)
     except LitreviewError as exc:
         _fail(exc)
         return
@@ -99,6 +102,25 @@ def print_report(report: BuildReport) -> None:
         f"[green]Built[/] {report.papers} papers ({report.merged} duplicate entries merged), "
         f"{report.files_written} files, {report.bytes_written / 1e6:.1f} MB "
         f"into {report.output} in {total:.1f}s ({stages})", soft_wrap=True)
+    print_search(report)
+
+
+def print_search(report: BuildReport) -> None:
+    """One line on the search index: what was indexed and how long it took, or why it is off."""
+    result = report.search
+    if result is None:
+        return
+    if not result.enabled:
+        reason = escape(result.off_reason or "")
+        console.print(f"[yellow]Search is off:[/] {reason}", soft_wrap=True)
+        return
+    seconds = report.stages.get("search index", 0.0)
+    console.print(
+        f"[green]Search index[/]: {result.records} papers, {result.files} files, "
+        f"{result.bytes / 1e6:.1f} MB in {seconds:.2f}s "
+        f"(Pagefind {result.version}, {result.backend}"
+        f"{'' if result.reproducible else '; not byte-reproducible: unknown bundle layout'})",
+        soft_wrap=True)
 
 
 if __name__ == "__main__":

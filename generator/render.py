@@ -111,6 +111,10 @@ class Renderer:
                                papers=papers[(n - 1) * per : n * per],
                                pagination=_pagination(base, n, pages))
 
+    def search(self, off_reason: str | None = None) -> Page:
+        """The search page; `off_reason` replaces the search UI with why search is off."""
+        return self._render("search.html", "search/", off_reason=off_reason)
+
     def not_found(self) -> Page:
         return self._render("404.html", "404.html")
 
@@ -127,8 +131,8 @@ def _pagination(base: str, current: int, total: int) -> dict[str, Any]:
     }
 
 
-def render_site(renderer: Renderer) -> Iterator[Page]:
-    """Yield every HTML page: home, papers, index pages per kind and term, 404."""
+def render_site(renderer: Renderer, search_off: str | None = None) -> Iterator[Page]:
+    """Yield every HTML page: home, papers, index pages per kind and term, search, 404."""
     yield renderer.home()
     for paper in renderer.library.papers:
         yield renderer.paper(paper)
@@ -136,4 +140,5 @@ def render_site(renderer: Renderer) -> Iterator[Page]:
         yield renderer.kind_index(kind)
         for term in renderer.library.terms[kind.name]:
             yield from renderer.term_pages(kind, term)
+    yield renderer.search(search_off)
     yield renderer.not_found()
