@@ -93,6 +93,8 @@ def test_huggingface_metadata_authors_organisation_upvotes() -> None:
     assert _by_title(REPRESENTATIONS, "Manifold Steering").authors_count == 16
     chronos = _by_title(REPRESENTATIONS, "Chronos-2")
     assert (chronos.organization, chronos.authors_count) == ("amazon Amazon", None)
+    repaired, _ = repair_listing([chronos], dt.date(2026, 6, 1))
+    assert (repaired[0].organization, repaired[0].date) == ("Amazon", "2025-10-17")
     assert [(p.title[:12], p.upvotes) for p in papers if p.upvotes is not None] == [
         ("Sparsing Law", 1), ("Chronos-2: F", 3)]
     assert all(p.date for p in papers), "every entry of this listing has a date line"
