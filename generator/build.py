@@ -13,9 +13,11 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from . import outputs
+from .cache import BuildCache
 from .config import load_config
 from .dedupe import assign_slugs, dedupe
 from .enrich import enrich
@@ -25,8 +27,15 @@ from .model import Issue, Paper
 from .pages import paper_to_markdown
 from .render import Renderer, builtin_theme_dir, make_environment, render_site
 from .repair import repair_listing
-from .search import SearchPlan, SearchResult, build_search_index, plan_search
-from .sources import listing_paths, read_listing
+from .search import (
+    BUNDLE_DIR,
+    RECORD_GLOB,
+    SearchPlan,
+    SearchResult,
+    build_search_index,
+    plan_search,
+)
+from .sources import Listing, listing_paths, read_listing
 from .writer import SiteWriter, check_output_dir
 
 __all__ = ["BuildReport", "build", "today"]
@@ -45,6 +54,11 @@ class BuildReport:
     issues: list[Issue] = field(default_factory=list)
     files_written: int = 0
     bytes_written: int = 0
+    files_unchanged: int = 0
+    """Files produced with the bytes they already had in `site/` (left untouched)."""
+    files_deleted: int = 0
+    changed_paths: tuple[str, ...] = ()
+    """Site paths written or deleted by this build (what `serve` reloads)."""
     stages: dict[str, float] = field(default_factory=dict)
     output: Path | None = None
     search: SearchResult | None = None
@@ -70,21 +84,26 @@ def _no_progress(label: str, total: int) -> Callable[[], None]:
 
 def build(root: Path, *, output: Path | None = None, base_url: str | None = None,
           strict: bool = False, progress: Progress = _no_progress,
-          search_index: bool = True) -> BuildReport:
-    """Build the site of the project at `root` into `output` (default `root/site`)."""
+          search_index: bool = True, cache: BuildCache | None = None,
+          keep_search_index: bool = False) -> BuildReport:
+    """Build the site of the project at `root` into `output` (default `root/site`).
+
+    `cache` keeps parsed listings between builds (`BuildCache(root)`: on disk, under
+    `.litreview-cache/`); `keep_search_index` keeps a published search index even when paper
+    pages changed (`serve`, for fast rebuilds).
+    """
     root = root.resolve()
     out = (output or root / "site").resolve()
     report = BuildReport(output=out)
     config = load_config(root, base_url)
     check_output_dir(out, root)
+    cache = cache if cache is not None else BuildCache(None)  # in memory: nothing kept
 
     # Gather: read every listing with the reader its text calls for, repair each listing.
     papers: list[Paper] = []
     with report.stage("read + repair"):
-        for path in listing_paths(root / "content" / "listings"):
-            listing = read_listing(path)
+        for listing, repaired, issues in _read_repaired(root, cache):  # order: by content
             report.issues.extend(listing.issues)
-            repaired, issues = repair_listing(listing.papers, today())
             report.issues.extend(issues)
             report.listings[listing.name] = (listing.layout, len(repaired))
             papers.extend(repaired)
@@ -110,15 +129,41 @@ def build(root: Path, *, output: Path | None = None, base_url: str | None = None
     try:
         _write_site(writer, library, root, config, report, progress, plan)
         with report.stage("search index"):
-            # The indexer reads the whole site: `complete()` links unchanged files in.
-            site = writer.complete() if plan.backend else writer.staging
-            report.search = build_search_index(site, plan)
+            report.search = _index_search(writer, plan, cache, keep_search_index)
         writer.commit()
     except BaseException:
         writer.discard()
         raise
     report.files_written, report.bytes_written = writer.count, writer.bytes
+    report.files_unchanged, report.files_deleted = writer.unchanged, writer.deleted
+    report.changed_paths = writer.published
+    cache.finish()
     return report
+
+
+def _read_repaired(root: Path, cache: BuildCache) -> list[tuple[Listing, list[Paper], list[Issue]]]:
+    """Every listing read and repaired, reused from `cache` while its bytes are unchanged."""
+    day = today()
+
+    def read_and_repair(path: Path) -> tuple[Listing, list[Paper], list[Issue]]:
+        listing = read_listing(path)
+        return (listing, *repair_listing(listing.papers, day))
+
+    return [cache.per_file("listing", path, partial(read_and_repair, path), day.isoformat())
+            for path in listing_paths(root / "content" / "listings")]
+
+
+def _index_search(writer: SiteWriter, plan: SearchPlan, cache: BuildCache,
+                  keep: bool) -> SearchResult:
+    """Index the whole new site, or keep the published index when no paper page changed."""
+    previous = cache.recall("search")
+    if (plan.backend is not None and isinstance(previous, SearchResult) and previous.enabled
+            and (keep or not writer.differs(RECORD_GLOB)) and writer.keep_tree(BUNDLE_DIR)):
+        return previous
+    # The indexer reads the whole site: `complete()` links unchanged files in.
+    result = build_search_index(writer.complete() if plan.backend else writer.staging, plan)
+    cache.remember("search", result)
+    return result
 
 
 def _fail_if_strict(report: BuildReport, strict: bool) -> None:
