@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from .build import BuildReport, build
+from .cache import BuildCache
 from .errors import LitreviewError
 
 console = Console(stderr=True, highlight=False)
@@ -52,12 +53,37 @@ def build_command(project: Path, output: Path | None, base_url: str | None, stri
     try:
         with _progress_bar(quiet) as progress:
             report = build(project, output=output, base_url=base_url, strict=strict,
-                           progress=progress, search_index=not no_search)
+                           progress=progress, search_index=not no_search,
+                           cache=BuildCache(project))
     except LitreviewError as exc:
         _fail(exc)
         return
     if not quiet:
         print_report(report)
+
+
+@main.command("serve")
+@PROJECT
+@click.option("--port", "-p", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port to listen on (0: any free port).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0 exposes the preview to your network).")
+@click.option("--base-url", help="Path the site is served under, e.g. /my-review/.")
+@click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path),
+              help="Output directory (default: <project>/site).")
+@click.option("--no-search", is_flag=True, help="Skip the Pagefind search index.")
+def serve_command(project: Path, port: int, host: str, base_url: str | None,
+                  output: Path | None, no_search: bool) -> None:
+    """Build, serve the site locally, rebuild and reload the browser on every change."""
+    from .serve import serve
+
+    def log(message: str) -> None:
+        style = "red" if message.startswith("error") else "green"
+        head, _, rest = message.partition(" ")
+        console.print(f"[{style}]{escape(head)}[/] {escape(rest)}", soft_wrap=True)
+
+    serve(project, host=host, port=port, base_url=base_url, output=output,
+          search_index=not no_search, log=log)
 
 
 class _progress_bar:
@@ -100,8 +126,9 @@ def print_report(report: BuildReport) -> None:
     stages = ", ".join(f"{k} {v:.2f}s" for k, v in report.stages.items())
     console.print(
         f"[green]Built[/] {report.papers} papers ({report.merged} duplicate entries merged), "
-        f"{report.files_written} files, {report.bytes_written / 1e6:.1f} MB "
-        f"into {report.output} in {total:.1f}s ({stages})", soft_wrap=True)
+        f"{report.files_written} files written ({report.bytes_written / 1e6:.1f} MB), "
+        f"{report.files_unchanged} unchanged, {report.files_deleted} deleted "
+        f"in {report.output} in {total:.1f}s ({stages})", soft_wrap=True)
     print_search(report)
 
 

@@ -175,7 +175,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
             return self._not_found(head)
         rel = path[len(base):]
         if rel == LIVE_PREFIX + "events":
-            return self._events()
+            return self._send(HTTPStatus.OK, "text/event-stream", b"", head) if head else (
+                self._events())
         if rel == LIVE_PREFIX + "live.js":
             return self._send(HTTPStatus.OK, TYPES[".js"], LIVE_JS.encode(), head)
         self._serve_file(rel, path, head)

@@ -14,6 +14,7 @@ and is not a production server: it binds to 127.0.0.1 unless told otherwise.
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 import traceback
@@ -57,12 +58,23 @@ class BuildFailure:
                 "excerpt": [list(pair) for pair in self.excerpt]}
 
 
+TEMPLATE_SUFFIXES = (".html", ".xml", ".txt", ".md")
+_REMOTE_FRAME = re.compile(r'File "([^"]+)", line (\d+)')
+
+
 def _template_frame(exc: BaseException) -> tuple[str, int] | None:
-    """File and line of the innermost template frame of a Jinja traceback, if any."""
+    """File and line of the innermost template frame of a Jinja traceback, if any.
+
+    An error in a render worker process arrives with its traceback as text (the `__cause__`
+    multiprocessing attaches), so that is searched too.
+    """
     found = None
     for frame in traceback.extract_tb(exc.__traceback__):
-        if frame.filename.endswith((".html", ".xml", ".txt", ".md")) and frame.lineno:
+        if frame.filename.endswith(TEMPLATE_SUFFIXES) and frame.lineno:
             found = (frame.filename, frame.lineno)
+    for name, line in _REMOTE_FRAME.findall(str(exc.__cause__ or "")):
+        if name.endswith(TEMPLATE_SUFFIXES):
+            found = (name, int(line))
     return found
 
 

@@ -230,8 +230,11 @@ BROKEN = ('{% extends "base.html" %}\n{% block main %}\n<h1>{{ paper.no_such_fie
           "{% endblock %}\n")
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
 def test_a_broken_template_shows_file_and_line_and_keeps_the_old_site(
-        serving: Callable[..., Running]) -> None:
+        serving: Callable[..., Running], monkeypatch: pytest.MonkeyPatch, workers: str) -> None:
+    """Also when the page fails in a render worker process (`LITREVIEW_WORKERS=2`)."""
+    monkeypatch.setenv("LITREVIEW_WORKERS", workers)
     run = serving()
     path = f"/papers/{_paper_slug(run.root)}/"
     before = run.get(path)[2]
