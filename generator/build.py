@@ -21,7 +21,7 @@ from .cache import BuildCache
 from .config import load_config
 from .dedupe import assign_slugs, dedupe
 from .enrich import enrich
-from .errors import ContentError
+from .errors import StrictError
 from .library import Library
 from .model import Issue, Paper
 from .pages import paper_to_markdown
@@ -168,9 +168,7 @@ def _index_search(writer: SiteWriter, plan: SearchPlan, cache: BuildCache,
 
 def _fail_if_strict(report: BuildReport, strict: bool) -> None:
     if strict and report.issues:
-        first = report.issues[0]
-        raise ContentError(first.path, first.line,
-                           f"{first.message} (--strict: {len(report.issues)} warning(s) are fatal)")
+        raise StrictError(report.issues)
 
 
 def _write_site(writer: SiteWriter, library: Library, root: Path, config, report: BuildReport,

@@ -6,6 +6,7 @@ with 2. No traceback reaches the user for a problem in their content.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +19,7 @@ from rich.table import Table
 
 from .build import BuildReport, build
 from .cache import BuildCache
-from .errors import LitreviewError
+from .errors import LitreviewError, StrictError
 
 console = Console(stderr=True, highlight=False)
 
@@ -27,12 +28,47 @@ PROJECT = click.option("--project", "-C", type=click.Path(file_okay=False, path_
 
 
 def _fail(exc: LitreviewError) -> None:
-    console.print(f"[bold red]error:[/] {click.style(str(exc), bold=False)}", markup=True,
-                  soft_wrap=True)
+    if isinstance(exc, StrictError):
+        for issue in exc.issues:
+            console.print(f"[red]error[/]: {escape(str(issue))}", soft_wrap=True)
+    console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
     sys.exit(exc.exit_code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _GuardedGroup(click.Group):
+    """Turns every failure into a message and an exit code: no traceback reaches a user.
+
+    1: a problem in the content or an unreadable/unwritable file; 2: a usage error (click's
+    own, or `UsageError`); 130: interrupted. An unexpected exception is a bug: one line says
+    so, and `LITREVIEW_TRACEBACK=1` shows the traceback.
+    """
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except LitreviewError as exc:
+            _fail(exc)
+        except OSError as exc:
+            where = f" {exc.filename}" if exc.filename else ""
+            console.print(f"[bold red]error:[/] cannot access{escape(str(where))}: "
+                          f"{escape(exc.strerror or str(exc))}", soft_wrap=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            console.print("[yellow]interrupted[/]; the previous site was left as it was")
+            sys.exit(130)
+        except Exception as exc:
+            if os.environ.get("LITREVIEW_TRACEBACK"):
+                raise
+            console.print(f"[bold red]internal error:[/] {escape(type(exc).__name__)}: "
+                          f"{escape(str(exc))}\nThis is a bug in litreview, not in your content; "
+                          "set LITREVIEW_TRACEBACK=1 to see where it happened.", soft_wrap=True)
+            sys.exit(1)
+        return None
+
+
+@click.group(cls=_GuardedGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="litreview")
 def main() -> None:
     """litreview: turn raw paper listings into a browsable, searchable static site."""
@@ -113,12 +149,12 @@ def print_report(report: BuildReport) -> None:
     table = Table(title="Listings read", title_justify="left")
     for col in ("listing", "layout", "papers"):
         table.add_column(col, justify="right" if col == "papers" else "left")
-    for name, (layout, count) in report.listings.items():
-        table.add_row(name, layout or "[red]unknown[/]", str(count))
+    for name, (layout, count) in sorted(report.listings.items()):
+        table.add_row(escape(name), layout or "[red]unknown[/]", str(count))
     console.print(table)
     for issue in report.issues:
         label = "[red]error[/]" if issue.error else "[yellow]warning[/]"
-        console.print(f"{label}: {issue}", soft_wrap=True, markup=True)
+        console.print(f"{label}: {escape(str(issue))}", soft_wrap=True, markup=True)
     if report.missing_titles:
         console.print(f"[yellow]{len(report.missing_titles)} paper(s) without a real title:[/] "
                       + ", ".join(report.missing_titles), soft_wrap=True)

@@ -8,6 +8,7 @@ file. This module does not know how the settings are used.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from dataclasses import MISSING, Field, dataclass, field, fields, replace
 from pathlib import Path
@@ -87,8 +88,10 @@ def _check_type(value: Any, default: Any, path: str, line: int | None, name: str
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if not isinstance(value, expected) or isinstance(value, bool) != isinstance(default, bool):
+        example = f"{name.rsplit('.', 1)[-1]}: {json.dumps(default)}"
         raise ContentError(path, line, f"{name} must be a {expected.__name__}, "
-                                       f"not {type(value).__name__} ({value!r})")
+                                       f"not {type(value).__name__} ({value!r}); "
+                                       f"write it like `{example}`")
     return value
 
 

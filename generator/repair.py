@@ -114,21 +114,32 @@ _TRAILING = ".,;:!?)]}*'\""
 def iter_urls(text: str) -> Iterator[tuple[int, str]]:
     """Yield (start, url) for each http(s) URL in `text`, trailing punctuation trimmed."""
     for m in _URL.finditer(text):
-        url = m.group(0)
-        while url and url[-1] in _TRAILING:
-            if url[-1] == ")" and url.count("(") >= url.count(")"):
-                break
-            url = url[:-1]
+        url = _trim_url(m.group(0))
         if len(url) > len("https://x"):
             yield m.start(), url
+
+
+def _trim_url(url: str) -> str:
+    """Drop trailing punctuation, keeping a `)` that closes a `(` of the URL. Linear time."""
+    end, opens, closes = len(url), url.count("("), url.count(")")
+    while end and url[end - 1] in _TRAILING:
+        if url[end - 1] == ")":
+            if opens >= closes:
+                break
+            closes -= 1
+        end -= 1
+    return url[:end]
 
 
 def extract_links(text: str) -> tuple[str, ...]:
     """Return the http(s) URLs in `text`, first-seen order, cut-off duplicates dropped."""
     found = [url for _, url in iter_urls(text)]
     unique = list(dict.fromkeys(found))
-    # A cut-off copy of a longer URL (`…/Strip` beside `…/Strip_MLP`) is noise.
-    return tuple(u for u in unique if not any(o != u and o.startswith(u) for o in unique))
+    # A cut-off copy of a longer URL (`…/Strip` beside `…/Strip_MLP`) is noise. In sorted
+    # order, a URL that prefixes another is followed by one it prefixes: O(n log n).
+    ordered = sorted(unique)
+    cut = {u for u, after in zip(ordered, ordered[1:], strict=False) if after.startswith(u)}
+    return tuple(u for u in unique if u not in cut)
 
 
 _MONTHS = {m: i for i, m in enumerate(

@@ -25,32 +25,17 @@ import json
 import os
 import shutil
 from collections.abc import Iterator
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
-from .errors import UsageError
+from .outdir import MARKER, MARKER_TEXT, check_output_dir, exchange, remove_ours, safe_parts
 
 try:
     import fcntl
 except ImportError:  # Windows: no advisory locks; concurrent builds of one site are on you
     fcntl = None  # type: ignore[assignment]
 
-MARKER = ".litreview-build"
 
 __all__ = ["MARKER", "SiteWriter", "check_output_dir"]
-
-
-def check_output_dir(out: Path, root: Path) -> None:
-    """Refuse output directories that would overwrite the project, its content or `/`."""
-    out, root = out.resolve(), root.resolve()
-    protected = [root, root / "content", root / "templates", Path(out.anchor)]
-    for p in protected:
-        if out == p or p.is_relative_to(out):
-            raise UsageError(f"refusing to build into {out}: it is or contains {p}")
-    if out.is_relative_to(root / "content"):
-        raise UsageError(f"refusing to build into {out}: it is inside content/")
-    if out.exists() and any(out.iterdir()) and not (out / MARKER).exists():
-        raise UsageError(f"refusing to replace {out}: it was not made by litreview "
-                         f"(no {MARKER}); remove it or pick another --output")
 
 
 def site_files(directory: Path) -> Iterator[str]:
@@ -110,9 +95,9 @@ class SiteWriter:
         self._complete = False
         self._lock = _lock(out)
         recover(out)
-        if self.staging.exists():
-            shutil.rmtree(self.staging)
+        remove_ours(self.staging)  # left by a killed build
         self.staging.mkdir(parents=True)
+        (self.staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
 
     @property
     def unchanged(self) -> int:
@@ -146,10 +131,7 @@ class SiteWriter:
 
     def path_for(self, rel: str) -> Path:
         """The staging path of site-relative `rel`; refuses anything escaping the site."""
-        pure = PurePosixPath(rel)
-        if pure.is_absolute() or ".." in pure.parts or not pure.parts or "\x00" in rel:
-            raise ValueError(f"unsafe output path {rel!r}")
-        return self.staging.joinpath(*pure.parts)
+        return self.staging.joinpath(*safe_parts(rel.removesuffix("/")))
 
     def write(self, rel: str, content: str | bytes) -> None:
         """Write one file of the site (UTF-8 for text); equal bytes leave the old file alone."""
@@ -260,18 +242,22 @@ class SiteWriter:
     def _swap(self) -> None:
         """Swap the staging directory into place; the old site is removed only afterwards."""
         marker = self.staging / MARKER
-        if (self.out / MARKER).is_file() and not marker.exists():
-            _link(self.out / MARKER, marker)
+        if (self.out / MARKER).is_file():  # keep the published marker's inode, atomically
+            spare = self.staging / f"{MARKER}.link"
+            spare.unlink(missing_ok=True)
+            _link(self.out / MARKER, spare)
+            os.replace(spare, marker)
         if not marker.exists():
-            marker.write_text("built by litreview; safe to delete with site/\n")
+            marker.write_text(MARKER_TEXT, encoding="utf-8")
         old = self.out.with_name(f".{self.out.name}.old")
-        if old.exists():
-            shutil.rmtree(old)
-        if self.out.exists():
-            os.replace(self.out, old)
-        os.replace(self.staging, self.out)
-        if old.exists():
-            shutil.rmtree(old)
+        remove_ours(old)
+        if self.out.exists() and exchange(self.staging, self.out):
+            remove_ours(self.staging)  # now holds the old site
+        else:  # no atomic exchange here: two renames, undone by `recover` if killed between
+            if self.out.exists():
+                os.replace(self.out, old)
+            os.replace(self.staging, self.out)
+            remove_ours(old)
         self._release()
 
     def discard(self) -> None:

@@ -22,10 +22,42 @@ def load_yaml(text: str, path: str, first_line: int = 1) -> tuple[Any, dict[str,
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + first_line if mark else None
-        raise ContentError(path, line, f"invalid YAML: {exc.problem or exc}") from None
+        problem = exc.problem or str(exc)
+        raise ContentError(path, line, f"invalid YAML: {problem}; {_hint(problem)}") from None
     except yaml.YAMLError as exc:
         raise ContentError(path, None, f"invalid YAML: {exc}") from None
+    _refuse_duplicate_keys(node, path, first_line, set())
     return data, key_lines(node, first_line)
+
+
+def _hint(problem: str) -> str:
+    """How to fix the usual YAML mistakes."""
+    if "\\t" in problem:  # PyYAML names a tab as '\\t'
+        return "indent with spaces, not tabs"
+    if "constructor" in problem:
+        return "tags such as !!python/... are not allowed; write a plain value"
+    return ("check the indentation and quoting of this line (quote a value that contains "
+            "': ' or starts with [ { & * ! | > ' \" % @ or `)")
+
+
+def _refuse_duplicate_keys(node: yaml.Node | None, path: str, first_line: int,
+                           seen: set[int]) -> None:
+    """A key given twice in one mapping is an error (YAML would silently keep the last)."""
+    if node is None or id(node) in seen:  # aliases point at nodes already checked
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        first: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key, line = str(key_node.value), key_node.start_mark.line + first_line
+            if key in first:
+                raise ContentError(path, line, f"duplicate key {key!r} (first given on line "
+                                               f"{first[key]}); keep only one")
+            first[key] = line
+            _refuse_duplicate_keys(value_node, path, first_line, seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _refuse_duplicate_keys(item, path, first_line, seen)
 
 
 def key_lines(node: yaml.Node | None, first_line: int = 1, prefix: str = "") -> dict[str, int]:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 
 from ..model import Issue, Paper, SourceRef
-from ._lines import Line, looks_like_abstract, looks_like_title, text_lines
+from ._lines import Line, head_lines, looks_like_abstract, looks_like_title, text_lines
 
 NAME_SPACED = "huggingface-spaced"
 NAME_COMPACT = "huggingface-compact"
@@ -30,12 +30,8 @@ _AUTHORS = re.compile(r"^•?\s*(?P<n>\d+)\s+authors?$")
 _SEPARATOR = "·"
 
 
-def _head(text: str, n: int = 12) -> list[str]:
-    return [ln.strip() for ln in text.splitlines() if ln.strip()][:n]
-
-
 def _is_hf(text: str) -> bool:
-    head = _head(text)
+    head = head_lines(text, 12)
     return any(h.lower().startswith(("get trending papers", "daily papers")) for h in head)
 
 
@@ -43,8 +39,8 @@ def sniff_spaced(text: str) -> bool:
     """True for a Hugging Face papers page saved with blank lines between lines."""
     if not _is_hf(text):
         return False
-    first = text.lstrip().splitlines()[:6]
-    return sum(1 for ln in first if not ln.strip()) >= 2
+    first = head_lines(text.lstrip(), 6, blank=True)
+    return sum(1 for ln in first if not ln) >= 2
 
 
 def sniff_compact(text: str) -> bool:
@@ -67,28 +63,36 @@ def _skip_header(lines: list[Line]) -> tuple[list[Line], Line | None]:
     return lines[i:], None
 
 
-def _read_meta(lines: list[Line], i: int) -> tuple[dict, int]:
-    """Parse a metadata block at `i` if there is one; return its fields and the next index."""
+def _count(digits: str) -> int | None:
+    """A count of authors or upvotes; None for absurd ones (int() of 5,000 digits raises)."""
+    return int(digits) if len(digits) <= 9 else None
+
+
+def _read_meta(lines: list[Line], i: int, origin: str) -> tuple[dict, int, list[Issue]]:
+    """Parse a metadata block at `i` if there is one; return its fields, the next index and
+    an issue when the block is cut short (a `·` line with no date after it)."""
     meta: dict = {}
+    issues: list[Issue] = []
     if i + 1 < len(lines) and lines[i + 1].text == _SEPARATOR:
         who = lines[i].text
         m = _AUTHORS.match(who)
         if m:
-            meta["authors_count"] = int(m.group("n"))
+            meta["authors_count"] = _count(m.group("n"))
         else:
             meta["organization"] = who
-        i += 2
-        if i < len(lines):
-            d = DATE_LINE.match(lines[i].text)
-            if d:
-                meta["date"] = d.group("date")
-                if d.group("up"):
-                    meta["upvotes"] = int(d.group("up"))
-                i += 1
-    elif i < len(lines) and _AUTHORS.match(lines[i].text):
-        meta["authors_count"] = int(_AUTHORS.match(lines[i].text).group("n"))
+        d = DATE_LINE.match(lines[i + 2].text) if i + 2 < len(lines) else None
+        if d:
+            meta["date"] = d.group("date")
+            if d.group("up"):
+                meta["upvotes"] = _count(d.group("up"))
+        else:
+            issues.append(Issue(origin, lines[i + 1].number,
+                                "metadata block has no date after '·' (file cut off?)"))
+        i += 3 if d else 2
+    elif i < len(lines) and (m := _AUTHORS.match(lines[i].text)):
+        meta["authors_count"] = _count(m.group("n"))
         i += 1
-    return meta, i
+    return meta, i, issues
 
 
 def _is_meta_start(lines: list[Line], i: int) -> bool:
@@ -105,7 +109,7 @@ def _parse(text: str, origin: str) -> Iterator[Paper | Issue]:
     while i < len(lines):
         if _is_meta_start(lines, i):
             yield Issue(origin, lines[i].number, "metadata block without a paper; skipped")
-            _, i = _read_meta(lines, i)
+            _, i, _ = _read_meta(lines, i, origin)
             continue
         title = lines[i]
         i += 1
@@ -116,7 +120,8 @@ def _parse(text: str, origin: str) -> Iterator[Paper | Issue]:
             i += 1
         else:
             yield Issue(origin, title.number, f"entry {title.text[:60]!r} has no abstract")
-        meta, i = _read_meta(lines, i)
+        meta, i, issues = _read_meta(lines, i, origin)
+        yield from issues
         yield Paper(title=title.text, abstract=abstract,
                     sources=(SourceRef(origin, title.number),), **meta)
 

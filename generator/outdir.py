@@ -1,0 +1,102 @@
+"""Safety of the output directory: where a build may write, and what it may delete.
+
+`check_output_dir` refuses an output folder that is, holds or sits inside the project's own
+files; `safe_parts` refuses a site path that could leave the site; `remove_ours` deletes only
+folders litreview made (marker file); `exchange` swaps the new site in with one atomic step
+where the system allows it. The writer (`writer.py`) uses these; this module writes no pages.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import functools
+import os
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from .errors import UsageError
+
+__all__ = ["MARKER", "MARKER_TEXT", "check_output_dir", "exchange", "remove_ours", "safe_parts"]
+
+MARKER = ".litreview-build"
+MARKER_TEXT = "built by litreview; safe to delete with site/\n"
+
+
+def check_output_dir(out: Path, root: Path) -> None:
+    """Refuse an output directory that is, holds or sits inside the project's own files.
+
+    Refused: `/`, the home folder, the project root, `content/`, `templates/` and any folder
+    that contains one of them; anything inside `content/` or `templates/`; a file; and a
+    non-empty folder litreview did not make (no marker file), since building replaces it.
+    """
+    out, root = out.resolve(), root.resolve()
+    protected = [Path(out.anchor), *_home(), root, root / "content", root / "templates"]
+    for p in protected:
+        if out == p or p.is_relative_to(out):
+            raise UsageError(f"refusing to build into {out}: it is or contains {p}; "
+                             "pick an output folder of its own, e.g. <project>/site")
+    for inside in (root / "content", root / "templates"):
+        if out.is_relative_to(inside):
+            raise UsageError(f"refusing to build into {out}: it is inside {inside.name}/")
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"refusing to build into {out}: it is a file, not a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
+        raise UsageError(f"refusing to replace {out}: it was not made by litreview "
+                         f"(no {MARKER}); remove it or pick another --output")
+
+
+def _home() -> list[Path]:
+    try:
+        return [Path.home().resolve()]
+    except (RuntimeError, KeyError):  # no HOME and no password entry
+        return []
+
+
+def safe_parts(rel: str) -> tuple[str, ...]:
+    """The folders and name of site-relative path `rel`; ValueError for anything that could
+    leave the site or mean another file: absolute, `..`, `.`, empty parts, backslashes, NUL,
+    control characters, the marker, or a name too long for the file system."""
+    parts = tuple(rel.split("/"))
+    if (not rel or rel.startswith("/") or any(p in ("", ".", "..") for p in parts)
+            or any(c in rel for c in "\\\x00") or any(ord(c) < 32 for c in rel)
+            or parts == (MARKER,) or any(len(p.encode("utf-8", "replace")) > 255 for p in parts)):
+        raise ValueError(f"unsafe output path {rel!r}")
+    return parts
+
+
+def remove_ours(path: Path) -> None:
+    """Delete folder `path` (a staging or old site) if litreview made it: it holds the marker
+    or is empty. Anything else is refused, never deleted."""
+    if not os.path.lexists(path):
+        return
+    if path.is_symlink() or not path.is_dir() or (
+            not (path / MARKER).is_file() and any(path.iterdir())):
+        raise UsageError(f"refusing to delete {path}: litreview did not make it "
+                         f"(no {MARKER}); move it away and build again")
+    shutil.rmtree(path)
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap two directories in one atomic step (Linux `renameat2(RENAME_EXCHANGE)`), so that
+    no moment exists without a complete `b`. False where the system cannot (then nothing
+    happened)."""
+    rename = _renameat2()
+    if rename is None:
+        return False
+    if rename(-100, os.fsencode(a), -100, os.fsencode(b), 2) == 0:  # AT_FDCWD, EXCHANGE
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EPERM):
+        return False  # old kernel, or a file system without exchange
+    raise OSError(err, os.strerror(err), str(b))
+
+
+@functools.lru_cache(maxsize=1)
+def _renameat2() -> Callable[..., int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    libc = ctypes.CDLL(None, use_errno=True)
+    return getattr(libc, "renameat2", None)
