@@ -61,6 +61,13 @@ def display_title(paper: Paper) -> str:
     return f"Untitled paper: “{lead}”" if lead else "Untitled paper"
 
 
+def pagefind_value(text: str) -> str:
+    """A search-filter value fit for Pagefind's UI, which shows filter values as HTML (not
+    text) after decoding entities: `<`, `>` and `&` become look-alikes, so a venue or listing
+    name can never become markup on the search page."""
+    return text.replace("&", "\uff06").replace("<", "\u2039").replace(">", "\u203a")
+
+
 def make_environment(project_templates: Path, config: Config) -> Environment:
     """A Jinja environment with the override chain, filters and site-wide globals."""
     loaders = [FileSystemLoader(str(builtin_theme_dir()))]
@@ -71,6 +78,7 @@ def make_environment(project_templates: Path, config: Config) -> Environment:
                       keep_trailing_newline=True)
     env.filters["linkify"] = linkify
     env.filters["display_title"] = display_title
+    env.filters["pagefind_value"] = pagefind_value
     env.globals.update(config=config, url=lambda path="": config.base_url + path.lstrip("/"),
                        kinds=KINDS)
     return env

@@ -104,6 +104,16 @@ def test_no_script_no_handler_no_dangerous_url(sites: tuple[str, Path, Path]) ->
                     assert "javascript:" not in squeezed.lower() or attr == "content", (rel, v)
 
 
+def test_search_filter_values_can_never_be_markup(sites: tuple[str, Path, Path]) -> None:
+    """Pagefind's UI shows filter values as HTML after decoding entities: no `<` or `&`."""
+    _, hostile, _ = sites
+    for rel, soup in _html_files(hostile).items():
+        for el in soup.find_all(attrs={"data-pagefind-filter": True}):
+            key, _, value = el["data-pagefind-filter"].partition(":")
+            shown = value or el.get_text()
+            assert not set("<>&") & set(shown), (rel, key, shown)
+
+
 def test_payloads_show_as_text_on_their_pages(sites: tuple[str, Path, Path]) -> None:
     _, hostile, _ = sites
     for record in json.loads((hostile / "papers.json").read_text(encoding="utf-8")):
