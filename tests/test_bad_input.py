@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -263,5 +264,6 @@ def test_same_site_after_rename_reorder_and_new_mtimes(tmp_path: Path) -> None:
     # Only the lists of listings sorted by name may order the renamed one differently.
     by_name = {"index.html", "listings/index.html", "sitemap.xml"}
     assert [r for r in actual if r not in by_name and actual[r] != expected[r]] == []
-    assert all(sorted(actual[r].splitlines()) == sorted(expected[r].splitlines())
+    items = re.compile(rb"\n|(?=<li)")  # list items, one per line or all on one line
+    assert all(sorted(items.split(actual[r])) == sorted(items.split(expected[r]))
                for r in by_name)
