@@ -62,6 +62,8 @@ class BuildReport:
     stages: dict[str, float] = field(default_factory=dict)
     output: Path | None = None
     search: SearchResult | None = None
+    unplaced: int = 0
+    """Papers that matched no curated topic (listed under "Other")."""
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -115,9 +117,11 @@ def build(root: Path, *, output: Path | None = None, base_url: str | None = None
 
     # Enrich: topics, tags and related papers.
     with report.stage("enrich"):
-        enriched, issues = enrich(unique, config, root)
-        report.issues.extend(issues)
-        library = Library.build(enriched)
+        enrichment = enrich(unique, config, root)
+        report.issues.extend(enrichment.issues)
+        report.unplaced = enrichment.unplaced
+        library = Library.build(enrichment.papers, descriptions=enrichment.descriptions,
+                                min_tag_papers=config.tags.min_papers)
     report.papers = len(library.papers)
     report.missing_titles = [p.slug for p in library.papers if p.title_missing]
     _fail_if_strict(report, strict)

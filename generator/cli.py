@@ -158,6 +158,9 @@ def print_report(report: BuildReport) -> None:
     if report.missing_titles:
         console.print(f"[yellow]{len(report.missing_titles)} paper(s) without a real title:[/] "
                       + ", ".join(report.missing_titles), soft_wrap=True)
+    if report.unplaced:
+        console.print(f"{report.unplaced} paper(s) matched no curated topic (listed under "
+                      "'Other'; add keywords to content/taxonomy.yaml)", soft_wrap=True)
     total = sum(report.stages.values())
     stages = ", ".join(f"{k} {v:.2f}s" for k, v in report.stages.items())
     console.print(

@@ -28,7 +28,23 @@ class RelatedConfig:
     count: int = 5
     """How many related papers each paper page lists (1 to 100)."""
     min_score: float = 0.12
-    """Cosine similarity below which a link is too weak to show."""
+    """Similarity (0 to 1) below which a link is too weak to show."""
+    semantic_weight: float = 0.4
+    """Share (0 to 1) of latent-semantic (LSA) similarity blended with TF-IDF cosine; 0: TF-IDF."""
+    shared_terms: int = 3
+    """How many shared distinctive terms a link's reason names (1 to 10)."""
+
+
+@dataclass(frozen=True)
+class TagsConfig:
+    """Settings of the keyphrase tags."""
+
+    min_per_paper: int = 3
+    """Fewest tags a paper gets when its text has that many candidate phrases (1 to 20)."""
+    max_per_paper: int = 8
+    """Most tags a paper gets (at least min_per_paper, at most 20)."""
+    min_papers: int = 2
+    """A tag gets its own page when at least this many papers carry it."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +65,8 @@ class Config:
     """Language of the pages (`<html lang>`)."""
     related: RelatedConfig = field(default_factory=RelatedConfig)
     """Related-papers settings (see RelatedConfig)."""
+    tags: TagsConfig = field(default_factory=TagsConfig)
+    """Tag settings (see TagsConfig)."""
 
 
 def _nearest(key: str, valid: list[str]) -> str:
@@ -101,6 +119,22 @@ def normalize_base_url(base: str) -> str:
     return f"/{base}/" if base else "/"
 
 
+def _check_enrich(config: Config, path: str, lines: dict[str, int]) -> None:
+    """Ranges of the related and tags settings beyond count and min_score."""
+    related, tags = config.related, config.tags
+    checks = [
+        ("related.semantic_weight", 0 <= related.semantic_weight <= 1, "0 to 1"),
+        ("related.shared_terms", 1 <= related.shared_terms <= 10, "1 to 10"),
+        ("tags.min_per_paper", 1 <= tags.min_per_paper <= 20, "1 to 20"),
+        ("tags.max_per_paper", tags.min_per_paper <= tags.max_per_paper <= 20,
+         "min_per_paper to 20"),
+        ("tags.min_papers", tags.min_papers >= 1, "at least 1"),
+    ]
+    for key, ok, allowed in checks:
+        if not ok:
+            raise ContentError(path, lines.get(key), f"{key} must be {allowed}")
+
+
 def _validate(config: Config, path: str, lines: dict[str, int]) -> Config:
     if not 1 <= config.related.count <= 100:
         raise ContentError(path, lines.get("related.count"), "related.count must be 1 to 100")
@@ -109,6 +143,7 @@ def _validate(config: Config, path: str, lines: dict[str, int]) -> Config:
     if not 0 <= config.related.min_score <= 1:
         raise ContentError(path, lines.get("related.min_score"),
                            "related.min_score must be 0 to 1")
+    _check_enrich(config, path, lines)
     if config.site_url and not _ORIGIN.match(config.site_url):
         raise ContentError(path, lines.get("site_url"),
                            "site_url must be an origin such as https://you.github.io")

@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+import numpy as np
+from scipy import sparse
 from slugify import slugify
 
 from .model import Paper
@@ -70,18 +72,37 @@ class Library:
     terms: Mapping[str, tuple[Term, ...]]
     by_term: Mapping[tuple[str, str], Term] = field(default_factory=lambda: MappingProxyType({}))
     """(kind, name) -> Term, so a page looks its terms up in constant time."""
+    descriptions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """Topic name -> its one-paragraph description (from the taxonomy)."""
+    links: Mapping[tuple[str, str, str], tuple[tuple[str, int], ...]] = field(
+        default_factory=lambda: MappingProxyType({}))
+    """(kind, name, other kind) -> the other kind's terms sharing most papers, with counts."""
 
     @classmethod
-    def build(cls, papers: Sequence[Paper]) -> Library:
+    def build(cls, papers: Sequence[Paper], descriptions: Mapping[str, str] | None = None,
+              min_tag_papers: int = 2) -> Library:
+        """Index `papers`; a tag gets a term (a page) when `min_tag_papers` papers carry it."""
         ordered = tuple(sorted(papers, key=lambda p: p.slug))
         terms = {kind.name: _index(kind, ordered) for kind in KINDS}
+        terms["tags"] = tuple(t for t in terms["tags"] if t.count >= min_tag_papers)
         return cls(
             papers=ordered,
             by_id=MappingProxyType({p.id: p for p in ordered}),
             by_slug=MappingProxyType({p.slug: p for p in ordered}),
             terms=MappingProxyType(terms),
             by_term=MappingProxyType({(t.kind, t.name): t for ts in terms.values() for t in ts}),
+            descriptions=MappingProxyType(dict(descriptions or {})),
+            links=MappingProxyType(term_links(ordered, terms)),
         )
+
+    def linked(self, term: Term, other_kind: str) -> list[tuple[Term, int]]:
+        """Terms of `other_kind` sharing most papers with `term` (most first), with counts.
+
+        Topics link to their most frequent tags and to neighbouring topics; tags to the tags
+        that co-occur with them.
+        """
+        pairs = self.links.get((term.kind, term.name, other_kind), ())
+        return [(self.by_term[(other_kind, name)], count) for name, count in pairs]
 
     def papers_of(self, term: Term) -> list[Paper]:
         return [self.by_id[i] for i in term.paper_ids]
@@ -107,3 +128,39 @@ def _index(kind: Kind, papers: Sequence[Paper]) -> tuple[Term, ...]:
         ids = tuple(p.id for p in newest_first(groups[name]))
         out.append(Term(kind.name, name, slug, ids))
     return tuple(out)
+
+
+LINKED_KINDS = {("topics", "tags"): 2, ("topics", "topics"): 1, ("tags", "tags"): 2,
+                ("tags", "topics"): 1}
+"""Which term pages list which related terms (see `Library.linked`), and the fewest shared
+papers that make a link (one shared paper says little about two tags)."""
+
+
+def term_links(papers: Sequence[Paper], terms: Mapping[str, Sequence[Term]], limit: int = 15
+               ) -> dict[tuple[str, str, str], tuple[tuple[str, int], ...]]:
+    """For each pair of kinds in `LINKED_KINDS`, each term's most co-occurring other terms.
+
+    Counts are shared papers, from one sparse product per pair of kinds; ties go by name.
+    """
+    index = {p.id: i for i, p in enumerate(papers)}
+    out: dict[tuple[str, str, str], tuple[tuple[str, int], ...]] = {}
+    for (kind, other), least in LINKED_KINDS.items():
+        left, right = _incidence(terms[kind], index), _incidence(terms[other], index)
+        shared = (left.T @ right).tocsr()
+        for row, term in enumerate(terms[kind]):
+            lo, hi = shared.indptr[row], shared.indptr[row + 1]
+            pairs = [(terms[other][c].name, int(n)) for c, n in
+                     zip(shared.indices[lo:hi], shared.data[lo:hi], strict=True)
+                     if n >= least and not (kind == other and c == row)]
+            pairs.sort(key=lambda pair: (-pair[1], pair[0].casefold(), pair[0]))
+            if pairs:
+                out[(kind, term.name, other)] = tuple(pairs[:limit])
+    return out
+
+
+def _incidence(terms: Sequence[Term], index: Mapping[str, int]) -> sparse.csr_matrix:
+    """Papers x terms 0/1 matrix."""
+    rows = [index[i] for t in terms for i in t.paper_ids]
+    cols = [c for c, t in enumerate(terms) for _ in t.paper_ids]
+    return sparse.csr_matrix((np.ones(len(rows), dtype=np.int64), (rows, cols)),
+                             shape=(len(index), len(terms)))

@@ -108,6 +108,10 @@ class Renderer:
         terms = self.library.terms[kind.name]
         return self._render("terms.html", f"{kind.name}/", kind=kind, terms=terms)
 
+    def term_template(self, kind: Kind) -> str:
+        """`<kind singular>.html` (e.g. `topic.html`) when the theme has it, else `term.html`."""
+        return str(self.env.select_template([f"{kind.singular.lower()}.html", "term.html"]).name)
+
     def term_pages(self, kind: Kind, term: Term) -> Iterator[Page]:
         papers = self.library.papers_of(term)
         per = self.config.per_page
@@ -115,7 +119,7 @@ class Renderer:
         base = f"{kind.name}/{term.slug}/"
         for n in range(1, pages + 1):
             path = base if n == 1 else f"{base}page/{n}/"
-            yield self._render("term.html", path, kind=kind, term=term,
+            yield self._render(self.term_template(kind), path, kind=kind, term=term,
                                papers=papers[(n - 1) * per : n * per],
                                pagination=_pagination(base, n, pages))
 

@@ -1,12 +1,136 @@
-"""Tags: fine-grained keyphrases from title and abstract (placeholder until enrichment lands)."""
+"""Tags: the 3 to 8 phrases that say what a paper is about, chosen across the whole corpus.
+
+A paper's candidate tags are the phrases of its title and abstract that at least two papers use
+(see `corpus`: normalised, variants merged, boilerplate excluded). Each is scored by its TF-IDF
+weight in the paper (title phrases weigh more, common phrases less), with two corpus-level
+corrections: a phrase that is mostly part of a longer one ("large language" inside "large
+language model") is not a term of its own and is left out, and multi-word terms get a bonus.
+A paper takes its best candidates, skipping any that overlaps one already taken, and stops
+below a fraction of its best score once it has the minimum. This module does not decide which
+tags get pages (see `library`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-from ..model import Paper
+import numpy as np
+from scipy import sparse
+
+from ..config import TagsConfig
+from .corpus import Corpus
+from .text import GENERIC_WORDS, is_adjective, word_key
+
+__all__ = ["choose_tags", "completeness", "overlaps", "phrase_weights", "spelled_with_of"]
+
+PART_OF_LONGER = 0.6
+"""A phrase is "part of a longer term" when one extension by a word holds this share of its uses."""
+WORD_BONUS = 0.3
+"""Score bonus per extra word in a phrase (real multi-word terms beat their single words)."""
+KEEP_ABOVE = 0.5
+"""Past the minimum, a tag must score at least this fraction of the paper's best tag."""
 
 
-def assign_tags(papers: Sequence[Paper]) -> list[Paper]:
-    """Return papers with tags assigned (none yet)."""
-    return list(papers)
+def completeness(vocabulary: Sequence[str], df: np.ndarray) -> np.ndarray:
+    """For each phrase, 1.0 when it stands on its own, 0.0 when it is mostly part of a longer one.
+
+    A phrase is part of a longer one when one extension by a word holds `PART_OF_LONGER` of its
+    uses ("large language" in "large language model"), or when its last word mostly goes on
+    ("multimodal large language": "language" is mostly followed by "model").
+    """
+    index = {term: i for i, term in enumerate(vocabulary)}
+    longest_use = np.zeros(len(vocabulary))
+    continued = np.zeros(len(vocabulary))  # single words: their most frequent next word's share
+    for i, term in enumerate(vocabulary):
+        words = term.split()
+        if len(words) < 2:
+            continue
+        for part in (" ".join(words[1:]), " ".join(words[:-1])):
+            j = index.get(part)
+            if j is not None and df[i] > longest_use[j]:
+                longest_use[j] = df[i]
+        j = index.get(words[0])
+        if len(words) == 2 and j is not None:
+            continued[j] = max(continued[j], df[i])
+    whole = longest_use < PART_OF_LONGER * df
+    dangling = continued >= PART_OF_LONGER * df
+    last = np.fromiter((index.get(t.rsplit(" ", 1)[-1], -1) for t in vocabulary), dtype=np.int64,
+                       count=len(vocabulary))
+    ends_open = (last >= 0) & dangling[np.maximum(last, 0)] & (last != np.arange(len(last)))
+    return (whole & ~ends_open).astype(np.float32)
+
+
+_HEAD_WORDS = GENERIC_WORDS | {"learning", "network", "neural", "deep", "language"}
+
+
+def overlaps(term: str, other: str) -> bool:
+    """True when two phrases share a distinctive word ("autoencoder", "sparse autoencoder").
+
+    Broad head words ("learning", "models") do not count: "representation learning" and
+    "contrastive learning" are two tags.
+    """
+    shared = set(term.split()) & set(other.split())
+    return bool(shared - _HEAD_WORDS)
+
+
+def spelled_with_of(tokens: Iterable[str]) -> set[str]:
+    """Phrase keys written hyphenated around "of" somewhere ("mixture-of-experts").
+
+    Only these "X of Y" phrases are terms; the rest ("number of parameters") are not tags.
+    """
+    return {" ".join(word_key(p) for p in t.split("-") if p)
+            for t in tokens if "-of-" in t.lower()}
+
+
+def phrase_weights(corpus: Corpus) -> np.ndarray:
+    """Per column: 0 for a phrase mostly part of a longer one, else 1 plus the word bonus."""
+    words = np.fromiter((t.count(" ") for t in corpus.vocabulary), dtype=np.float32,
+                        count=len(corpus.vocabulary))
+    return completeness(corpus.vocabulary, corpus.df) * (1 + WORD_BONUS * np.minimum(words, 2))
+
+
+def _quality(corpus: Corpus, never: set[str], allowed: set[str]) -> np.ndarray:
+    quality = phrase_weights(corpus)
+    with_of = spelled_with_of(corpus.tokens) | allowed
+    for i, term in enumerate(corpus.vocabulary):
+        if (term in never or (" of " in term and term not in with_of)
+                or (" " not in term and is_adjective(term))):
+            quality[i] = 0
+    return quality
+
+
+def _scores(corpus: Corpus, quality: np.ndarray) -> sparse.csr_matrix:
+    """Tag scores: (1 + log tf) x sqrt(idf) x quality, so common real terms still qualify."""
+    n = corpus.counts.shape[0]
+    idf = np.log((1 + n) / (1 + corpus.df)) + 1
+    scores = corpus.counts.copy().astype(np.float32)
+    scores.data = 1 + np.log(scores.data)
+    return (scores @ sparse.diags((np.sqrt(idf) * quality).astype(np.float32))).tocsr()
+
+
+def choose_tags(corpus: Corpus, settings: TagsConfig, never: set[str] | None = None,
+                allowed: set[str] | None = None) -> list[list[str]]:
+    """The tag keys of every corpus row, best first (see module docstring).
+
+    `never` are phrase keys that are never tags; `allowed` are "X of Y" phrases that are.
+    """
+    scored = _scores(corpus, _quality(corpus, never or set(), allowed or set()))
+    out = []
+    for row in range(scored.shape[0]):
+        lo, hi = scored.indptr[row], scored.indptr[row + 1]
+        values, cols = scored.data[lo:hi], scored.indices[lo:hi]
+        order = np.lexsort((cols, -values))
+        out.append(_pick([corpus.vocabulary[c] for c in cols[order]], values[order], settings))
+    return out
+
+
+def _pick(terms: list[str], scores: np.ndarray, settings: TagsConfig) -> list[str]:
+    picked: list[str] = []
+    for term, score in zip(terms, scores, strict=True):
+        if score <= 0 or len(picked) == settings.max_per_paper:
+            break
+        if len(picked) >= settings.min_per_paper and score < KEEP_ABOVE * scores[0]:
+            break
+        if not any(overlaps(term, p) for p in picked):
+            picked.append(term)
+    return picked
