@@ -1,7 +1,8 @@
 """One measured build, run in its own process by `bench/run.py`.
 
 Usage: `python bench/child.py PROJECT OUTPUT RESULT.json [--no-search] [--profile FILE]`.
-Runs `generator.build.build()` once and writes a JSON result: wall and CPU seconds per stage
+Runs `generator.build.build()` once, as `litreview build` does (with the on-disk cache), and
+writes a JSON result: wall and CPU seconds per stage
 (from `BuildReport`), the whole build's wall and CPU time (workers included), the time spent
 importing, files and bytes written. Peak RSS is measured by the parent with `wait4`, which is
 why every build runs in a fresh process. This module prints nothing and compares nothing.
@@ -25,10 +26,14 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def build_kwargs(build, no_search: bool) -> dict:
-    """Keyword arguments this version of `build()` accepts (search may not exist yet)."""
+def build_kwargs(build, project: Path, no_search: bool) -> dict:
+    """The keyword arguments `litreview build` passes, as far as this `build()` takes them."""
     params = inspect.signature(build).parameters
     kwargs: dict = {}
+    if "cache" in params:  # the CLI's on-disk cache (parsed listings, last build's stamp)
+        from generator.cache import BuildCache
+
+        kwargs["cache"] = BuildCache(project)
     if "search_index" in params:
         kwargs["search_index"] = not no_search
     elif "search" in params:
@@ -43,7 +48,7 @@ def run(project: Path, output: Path, no_search: bool, profile: Path | None) -> d
     from generator.build import build
 
     imported = time.perf_counter() - t0
-    kwargs = build_kwargs(build, no_search)
+    kwargs = build_kwargs(build, project, no_search)
     profiler = None
     if profile is not None:
         from pyinstrument import Profiler
@@ -62,7 +67,8 @@ def run(project: Path, output: Path, no_search: bool, profile: Path | None) -> d
         "stages_cpu": dict(getattr(report, "stages_cpu", {}) or {}),
         "papers": report.papers, "files_written": report.files_written,
         "bytes_written": report.bytes_written, "issues": len(report.issues),
-        "search_supported": bool(kwargs),
+        "search_supported": "search_index" in kwargs or "search" in kwargs,
+        "workers": getattr(report, "workers", 1), "skipped": getattr(report, "skipped", False),
     }
 
 

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Measured", "measure"]
+__all__ = ["Measured", "measure", "tree_size"]
 
 
 @dataclass(frozen=True)

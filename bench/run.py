@@ -45,10 +45,24 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--workdir", type=Path, help="where projects go (default: a temp dir)")
     ap.add_argument("--keep", action="store_true", help="keep the projects and sites")
     ap.add_argument("--json", type=Path, help="also write the raw results as JSON here")
+    ap.add_argument("--snapshot", action="store_true",
+                    help="build with a copy of generator/ and templates/ taken at the start "
+                         "(others may be editing the working tree)")
     return ap.parse_args(argv)
 
 
-def child_build(project: Path, label: str, no_search: bool, profile: bool) -> dict:
+def snapshot_code(work: Path) -> Path:
+    """Copy the generator and its theme aside; builds import this copy (PYTHONPATH)."""
+    src = work / "src"
+    shutil.copytree(HERE.parent / "generator", src / "generator",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(HERE.parent / "templates", src / "generator" / "theme",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    return src
+
+
+def child_build(project: Path, label: str, env: dict[str, str], no_search: bool,
+                profile: bool = False) -> dict:
     """One build of `project` in a fresh Python process; the child's JSON plus wait4 figures."""
     result = project.parent / f"{project.name}-{label}.json"
     cmd = [sys.executable, str(HERE / "child.py"), str(project), str(project / "site"),
@@ -57,7 +71,6 @@ def child_build(project: Path, label: str, no_search: bool, profile: bool) -> di
         cmd.append("--no-search")
     if profile:
         cmd += ["--profile", str(project.parent / f"{project.name}-{label}-profile.txt")]
-    env = dict(os.environ, PYTHONHASHSEED="0")
     m = measure(cmd, cwd=HERE.parent, env=env, log=project.parent / f"{project.name}-{label}.log")
     if m.returncode != 0:
         raise SystemExit(f"{label} build of {project} failed; see "
@@ -67,16 +80,17 @@ def child_build(project: Path, label: str, no_search: bool, profile: bool) -> di
     return data
 
 
-def bench_size(n: int, pairs: list[tuple[str, str]], work: Path, args: argparse.Namespace) -> Run:
+def bench_size(n: int, pairs: list[tuple[str, str]], work: Path, args: argparse.Namespace,
+               env: dict[str, str]) -> Run:
     """Write the N-paper project, build it three ways (and with Hugo), return the figures."""
     project = work / f"papers-{n}"
     write_listings(project / "content" / "listings", pairs[:n])
     note_label = prepare_note(project)
-    full = child_build(project, "full", args.no_search, args.profile)
+    full = child_build(project, "full", env, args.no_search, args.profile)
     files, size = tree_size(project / "site")
-    noop = child_build(project, "noop", args.no_search, False)
+    noop = child_build(project, "noop", env, args.no_search)
     edit_label = edit_one_input(project, note_label)
-    edited = child_build(project, "edit", args.no_search, False)
+    edited = child_build(project, "edit", env, args.no_search)
     run = Run(n=n, full=full, noop=noop, edited=edited, edit_label=edit_label,
               files=files, bytes=size)
     if args.hugo:
@@ -86,6 +100,14 @@ def bench_size(n: int, pairs: list[tuple[str, str]], work: Path, args: argparse.
     if not args.keep:
         shutil.rmtree(project / "site", ignore_errors=True)
     return run
+
+
+def load() -> str:
+    """Load average and CPU pressure: other processes on the machine skew wall times."""
+    avg = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    pressure = Path("/proc/pressure/cpu")
+    some = pressure.read_text().split()[1] if pressure.exists() else "n/a"
+    return f"load average {avg}, CPU pressure {some}"
 
 
 def machine() -> str:
@@ -104,15 +126,18 @@ def main(argv: list[str]) -> int:
     pairs = read_records(max(sizes))
     work = args.workdir or Path(tempfile.mkdtemp(prefix="litreview-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    if args.snapshot:  # builds import this copy, whatever happens to the working tree
+        env["PYTHONPATH"] = str(snapshot_code(work))
     runs = []
     try:
         for n in sizes:
             print(f"building {n} papers in {work} ...", file=sys.stderr, flush=True)
-            runs.append(bench_size(n, pairs, work, args))
+            runs.append(bench_size(n, pairs, work, args, env))
     finally:
         if not args.keep and args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)
-    print(f"{dt.date.today().isoformat()}, {machine()}\n")
+    print(f"{dt.date.today().isoformat()}, {machine()}; at the end: {load()}\n")
     print(format_table(runs, search=not args.no_search))
     if args.json:
         args.json.write_text(json.dumps([r.as_dict() for r in runs], indent=1))

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import resource
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -22,10 +23,12 @@ from .config import load_config
 from .dedupe import assign_slugs, dedupe
 from .enrich import enrich
 from .errors import StrictError
+from .fingerprint import BuildStamp
 from .library import Library
 from .model import Issue, Paper
 from .pages import paper_to_markdown
-from .render import Renderer, builtin_theme_dir, make_environment, render_site
+from .parallel import Job, render_pages
+from .render import Page, Renderer, builtin_theme_dir, make_environment, page_jobs
 from .repair import repair_listing
 from .search import (
     BUNDLE_DIR,
@@ -60,6 +63,13 @@ class BuildReport:
     changed_paths: tuple[str, ...] = ()
     """Site paths written or deleted by this build (what `serve` reloads)."""
     stages: dict[str, float] = field(default_factory=dict)
+    """Wall seconds per stage."""
+    stages_cpu: dict[str, float] = field(default_factory=dict)
+    """CPU seconds per stage, render workers included; also per kind of rendering work."""
+    workers: int = 1
+    """Processes that rendered the pages (see `parallel`)."""
+    skipped: bool = False
+    """True when nothing had changed since the last build, so nothing was done."""
     output: Path | None = None
     search: SearchResult | None = None
     unplaced: int = 0
@@ -67,9 +77,17 @@ class BuildReport:
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _cpu_seconds()
         yield
         self.stages[name] = self.stages.get(name, 0.0) + time.perf_counter() - start
+        self.stages_cpu[name] = self.stages_cpu.get(name, 0.0) + _cpu_seconds() - cpu
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its finished child processes (render workers)."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
+        resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def today() -> dt.date:
@@ -100,6 +118,17 @@ def build(root: Path, *, output: Path | None = None, base_url: str | None = None
     config = load_config(root, base_url)
     check_output_dir(out, root)
     cache = cache if cache is not None else BuildCache(None)  # in memory: nothing kept
+    # Unchanged: with an on-disk cache, a build whose inputs, code, options and output are all
+    # exactly as the last one left them is skipped (the no-op rebuild of 50k papers is instant).
+    with report.stage("unchanged check"):
+        stamp = None if cache.directory is None else BuildStamp.take(
+            root, out, builtin_theme_dir(),
+            repr((base_url, strict, search_index, keep_search_index, today())))
+        previous = stamp.unchanged_report() if stamp is not None else None
+    if previous is not None:
+        return _unchanged(previous, report)
+    if stamp is not None:
+        stamp.forget()
 
     # Gather: read every listing with the reader its text calls for, repair each listing.
     papers: list[Paper] = []
@@ -142,7 +171,17 @@ def build(root: Path, *, output: Path | None = None, base_url: str | None = None
     report.files_unchanged, report.files_deleted = writer.unchanged, writer.deleted
     report.changed_paths = writer.published
     cache.finish()
+    if stamp is not None:
+        stamp.save(replace(report, changed_paths=()))
     return report
+
+
+def _unchanged(previous: BuildReport, now: BuildReport) -> BuildReport:
+    """The report of a skipped build: what the last build found, nothing written, the time
+    the check took."""
+    return replace(previous, files_unchanged=previous.files_unchanged + previous.files_written,
+                   files_written=0, bytes_written=0, files_deleted=0, changed_paths=(),
+                   stages=now.stages, stages_cpu=now.stages_cpu, skipped=True)
 
 
 def _read_repaired(root: Path, cache: BuildCache) -> list[tuple[Listing, list[Paper], list[Issue]]]:
@@ -177,22 +216,44 @@ def _fail_if_strict(report: BuildReport, strict: bool) -> None:
 
 def _write_site(writer: SiteWriter, library: Library, root: Path, config, report: BuildReport,
                 progress: Progress, plan: SearchPlan) -> None:
-    with report.stage("pages (markdown)"):
-        for paper in library.papers:
-            writer.write(f"papers/{paper.slug}.md", paper_to_markdown(paper, library))
-    with report.stage("render (html)"):
+    # Markdown pages, HTML pages and the machine-readable outputs are independent jobs, run on
+    # every core (see `parallel`); the slowest one (papers.json) goes first, never last.
+    with report.stage("pages + render + write"):
         renderer = Renderer(make_environment(root / "templates", config), library, config)
-        tick = progress("Rendering pages", len(library.papers))
-        for page in render_site(renderer, search_off=plan.off_reason):
-            writer.write(page.path, page.text)
-            tick()
-    with report.stage("outputs"):
-        writer.write("papers.json", outputs.papers_json(library))
-        writer.write("feed.xml", outputs.feed_xml(library, config))
-        writer.write("sitemap.xml", outputs.sitemap_xml(library, config))
-        writer.write("robots.txt", outputs.robots_txt(config))
-        writer.write(".nojekyll", "")
+        jobs = _output_jobs(library, config)
+        jobs += [("pages (markdown)", partial(_markdown_page, paper, library))
+                 for paper in library.papers]
+        jobs += [("render (html)", partial(_html_pages, job))
+                 for job in page_jobs(renderer, search_off=plan.off_reason)]
+        times = render_pages(jobs, writer.write, tick=progress("Rendering pages", len(jobs)))
+        report.stages_cpu.update(times.cpu)
+        report.workers = times.workers
+    with report.stage("assets"):
         _copy_static(writer, root)
+
+
+def _output_jobs(library: Library, config) -> list[tuple[str, Job]]:
+    """papers.json, the feed, the sitemap, robots.txt and .nojekyll as render jobs."""
+    files: dict[str, Callable[[], str]] = {
+        "papers.json": partial(outputs.papers_json, library),
+        "feed.xml": partial(outputs.feed_xml, library, config),
+        "sitemap.xml": partial(outputs.sitemap_xml, library, config),
+        "robots.txt": partial(outputs.robots_txt, config),
+        ".nojekyll": str,
+    }
+    return [("outputs", partial(_named_file, rel, make)) for rel, make in files.items()]
+
+
+def _named_file(rel: str, make: Callable[[], str]) -> tuple[tuple[str, str]]:
+    return ((rel, make()),)
+
+
+def _markdown_page(paper: Paper, library: Library) -> tuple[tuple[str, str]]:
+    return ((f"papers/{paper.slug}.md", paper_to_markdown(paper, library)),)
+
+
+def _html_pages(job: Callable[[], Iterable[Page]]) -> list[tuple[str, str]]:
+    return [(page.path, page.text) for page in job()]
 
 
 def _copy_static(writer: SiteWriter, root: Path) -> None:

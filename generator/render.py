@@ -10,14 +10,14 @@ only makes http(s) links. This module does not decide which pages exist (see `bu
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from jinja2 import (ChoiceLoader, Environment, FileSystemLoader, StrictUndefined,
-                    select_autoescape)
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
 from .config import Config
@@ -25,7 +25,8 @@ from .library import KINDS, Kind, Library, Term, newest_first
 from .model import Paper
 from .repair import iter_urls
 
-__all__ = ["Page", "builtin_theme_dir", "make_environment", "render_site"]
+__all__ = ["Page", "PageJob", "builtin_theme_dir", "make_environment", "page_jobs",
+           "render_site"]
 
 
 @dataclass(frozen=True)
@@ -139,18 +140,37 @@ def _pagination(base: str, current: int, total: int) -> dict[str, Any]:
         "current": current, "total": total,
         "prev": href(current - 1) if current > 1 else None,
         "next": href(current + 1) if current < total else None,
-        "pages": [(n, href(n)) for n in range(1, total + 1)],
+        # First, last and three either side of the current page: what the navigation can
+        # show. A window, not every page, so a term's pages cost linear time, not quadratic.
+        "pages": [(n, href(n)) for n in sorted({1, total, *range(max(1, current - 3),
+                                                                  min(total, current + 3) + 1)})],
     }
 
 
-def render_site(renderer: Renderer, search_off: str | None = None) -> Iterator[Page]:
-    """Yield every HTML page: home, papers, index pages per kind and term, search, 404."""
-    yield renderer.home()
-    for paper in renderer.library.papers:
-        yield renderer.paper(paper)
+PageJob = Callable[[], Iterable[Page]]
+"""Renders one page (or a term's run of index pages); independent of every other job."""
+
+
+def _one(method: Callable[..., Page], *args: Any) -> PageJob:
+    return lambda: (method(*args),)
+
+
+def page_jobs(renderer: Renderer, search_off: str | None = None) -> list[PageJob]:
+    """Every HTML page as a deferred job, in site order: home, papers, index pages per kind and
+    term, search, 404. Jobs share nothing, so any slice can render in another process.
+    """
+    jobs = [_one(renderer.home)]
+    jobs += [_one(renderer.paper, paper) for paper in renderer.library.papers]
     for kind in KINDS:
-        yield renderer.kind_index(kind)
-        for term in renderer.library.terms[kind.name]:
-            yield from renderer.term_pages(kind, term)
-    yield renderer.search(search_off)
-    yield renderer.not_found()
+        jobs.append(_one(renderer.kind_index, kind))
+        jobs += [partial(renderer.term_pages, kind, term)
+                 for term in renderer.library.terms[kind.name]]
+    jobs.append(_one(renderer.search, search_off))
+    jobs.append(_one(renderer.not_found))
+    return jobs
+
+
+def render_site(renderer: Renderer, search_off: str | None = None) -> Iterator[Page]:
+    """Yield every HTML page, in the order of `page_jobs`."""
+    for job in page_jobs(renderer, search_off):
+        yield from job()

@@ -1,0 +1,117 @@
+"""Skip a build that would change nothing: same inputs, code, options and an untouched output.
+
+`BuildStamp.take()` digests everything a build reads: every file under `content/`,
+`litreview.yaml`, the project's `templates/` and the built-in theme, the generator's code and
+key library versions, the build date and the build options. After a successful build
+`BuildStamp.save()` stores that digest, a digest of the output tree (paths, sizes, mtimes) and the
+build's report under `.litreview-cache/`; `BuildStamp.unchanged_report()` gives that report back
+only while both digests still match, so a no-op rebuild of 50,000 papers reads no listing. A
+missing, stale or unreadable stamp just means: build. This module knows nothing about stages;
+`build` decides when to ask.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from .cache import CACHE_DIR, code_version
+
+__all__ = ["BuildStamp"]
+
+LIBRARIES = ("jinja2", "markupsafe", "pyyaml", "python-markdown", "nh3", "ftfy",
+             "scikit-learn", "numpy", "scipy", "pagefind")
+"""Libraries whose version can change the output."""
+
+
+def _library_versions() -> str:
+    versions = []
+    for name in LIBRARIES:
+        try:
+            versions.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{name}=none")
+    return ",".join(versions)
+
+
+def _files(folder: Path) -> list[Path]:
+    """Every regular file under `folder`, sorted (bytecode caches skipped)."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.rglob("*")
+                  if p.is_file() and "__pycache__" not in p.parts)
+
+
+def inputs_digest(root: Path, theme: Path, options: str) -> str:
+    """Digest of every input of a build of `root` with built-in `theme` and `options`."""
+    h = hashlib.sha256(f"{code_version()}\0{_library_versions()}\0{options}\0".encode())
+    for base in (root / "content", root / "templates", theme):
+        for path in _files(base):
+            h.update(f"{base.name}/{path.relative_to(base).as_posix()}\0".encode())
+            h.update(hashlib.sha256(path.read_bytes()).digest())
+    config = root / "litreview.yaml"
+    h.update(config.read_bytes() if config.is_file() else b"no config")
+    return h.hexdigest()
+
+
+def output_digest(out: Path) -> str:
+    """Digest of the output tree as it stands: every path with its size and mtime."""
+    entries: list[str] = []
+    stack = [out]
+    while stack:
+        with os.scandir(stack.pop()) as it:
+            for entry in it:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(Path(entry.path))
+                else:
+                    st = entry.stat(follow_symlinks=False)
+                    entries.append(f"{entry.path}\0{st.st_size}\0{st.st_mtime_ns}")
+    return hashlib.sha256("\n".join(sorted(entries)).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class BuildStamp:
+    """The digest of one build's inputs, and where its record lives."""
+
+    inputs: str
+    record: Path
+    out: Path
+
+    @classmethod
+    def take(cls, root: Path, out: Path, theme: Path, options: str) -> BuildStamp:
+        name = hashlib.sha256(str(out).encode()).hexdigest()[:12]
+        return cls(inputs_digest(root, theme, options),
+                   root / CACHE_DIR / f"last-build-{name}.pickle", out)
+
+    def unchanged_report(self) -> Any | None:
+        """The last build's report if inputs and output are exactly as it left them."""
+        try:
+            with open(self.record, "rb") as fh:
+                inputs, output, report = pickle.load(fh)
+        except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError):
+            return None
+        if inputs != self.inputs or not self.out.is_dir() or output != output_digest(self.out):
+            return None
+        return report
+
+    def save(self, report: Any) -> None:
+        """Record a successful build (atomically); a failure to record is not an error."""
+        try:
+            self.record.parent.mkdir(parents=True, exist_ok=True)
+            data = pickle.dumps((self.inputs, output_digest(self.out), report))
+            fd, tmp = tempfile.mkstemp(dir=self.record.parent, suffix=".tmp")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, self.record)
+        except OSError:
+            return
+
+    def forget(self) -> None:
+        """Drop the record (a build is about to change the output)."""
+        self.record.unlink(missing_ok=True)

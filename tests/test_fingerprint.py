@@ -1,0 +1,86 @@
+"""A rebuild with nothing changed is skipped; any change to inputs, options or output is not."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from generator.build import BuildReport
+from generator.cache import BuildCache
+from tests.conftest import FIXTURES, build_pinned, site_tree
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    shutil.copytree(FIXTURES / "small", root)
+    return root
+
+
+def _build(root: Path, **options: object) -> BuildReport:
+    return build_pinned(root, root / "site", cache=BuildCache(root), search_index=False,
+                        **options)
+
+
+def test_unchanged_rebuild_is_skipped_and_reports_the_last_build(project: Path) -> None:
+    first = _build(project)
+    before = site_tree(project / "site")
+    second = _build(project)
+    assert not first.skipped and second.skipped
+    assert second.files_written == 0 and second.files_unchanged == first.files_written
+    assert (second.papers, second.merged, second.listings) == (first.papers, first.merged,
+                                                               first.listings)
+    assert [str(i) for i in second.issues] == [str(i) for i in first.issues]
+    assert list(second.stages) == ["unchanged check"]
+    assert site_tree(project / "site") == before
+
+
+def _edit_listing(root: Path) -> None:
+    listing = sorted((root / "content" / "listings").iterdir())[0]
+    listing.write_text(listing.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+
+
+def _edit_template(root: Path) -> None:
+    (root / "templates").mkdir(exist_ok=True)
+    (root / "templates" / "404.html").write_text("<p>gone</p>\n", encoding="utf-8")
+
+
+def _delete_output_file(root: Path) -> None:
+    (root / "site" / "robots.txt").unlink()
+
+
+def _edit_config(root: Path) -> None:
+    config = root / "litreview.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("change", [
+    pytest.param(_edit_listing, id="listing-edited"),
+    pytest.param(_edit_template, id="project-template-added"),
+    pytest.param(_delete_output_file, id="output-file-deleted"),
+    pytest.param(_edit_config, id="config-edited"),
+])
+def test_any_change_rebuilds(project: Path, change: Callable[[Path], None]) -> None:
+    _build(project)
+    change(project)
+    again = _build(project)
+    assert not again.skipped
+    assert (project / "site" / "robots.txt").exists()
+    assert "unchanged check" in again.stages and len(again.stages) > 1
+
+
+def test_other_options_rebuild(project: Path) -> None:
+    _build(project)
+    again = _build(project, base_url="/sub/")
+    assert not again.skipped
+    assert 'href="/sub/' in (project / "site" / "index.html").read_text(encoding="utf-8")
+
+
+def test_without_a_disk_cache_nothing_is_skipped(project: Path) -> None:
+    build_pinned(project, project / "site", search_index=False)
+    again = build_pinned(project, project / "site", search_index=False)
+    assert not again.skipped
+    assert again.stages_cpu["render (html)"] > 0 and again.files_unchanged > 0
