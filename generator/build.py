@@ -26,6 +26,7 @@ from .errors import StrictError
 from .fingerprint import BuildStamp
 from .library import Library
 from .model import Issue, Paper
+from .pagememo import PageMemo
 from .pages import paper_to_markdown
 from .parallel import Job, render_pages
 from .render import Page, Renderer, builtin_theme_dir, make_environment, page_jobs
@@ -62,6 +63,8 @@ class BuildReport:
     files_deleted: int = 0
     changed_paths: tuple[str, ...] = ()
     """Site paths written or deleted by this build (what `serve` reloads)."""
+    jobs_reused: int = 0
+    """Page jobs not run because nothing they read changed (see `pagememo`)."""
     stages: dict[str, float] = field(default_factory=dict)
     """Wall seconds per stage."""
     stages_cpu: dict[str, float] = field(default_factory=dict)
@@ -158,9 +161,10 @@ def build(root: Path, *, output: Path | None = None, base_url: str | None = None
     # Write: Markdown pages, HTML pages, machine-readable outputs, assets.
     # Index: Pagefind reads the written paper pages; then the staging dir is swapped in.
     plan = plan_search(search_index)
+    memo = PageMemo(cache, out)
     writer = SiteWriter(out)
     try:
-        _write_site(writer, library, root, config, report, progress, plan)
+        _write_site(writer, library, root, config, report, progress, plan, memo)
         with report.stage("search index"):
             report.search = _index_search(writer, plan, cache, keep_search_index)
         writer.commit()
@@ -169,7 +173,8 @@ def build(root: Path, *, output: Path | None = None, base_url: str | None = None
         raise
     report.files_written, report.bytes_written = writer.count, writer.bytes
     report.files_unchanged, report.files_deleted = writer.unchanged, writer.deleted
-    report.changed_paths = writer.published
+    report.changed_paths, report.jobs_reused = writer.published, memo.skipped
+    memo.save()
     cache.finish()
     if stamp is not None:
         stamp.save(replace(report, changed_paths=()))
@@ -215,17 +220,19 @@ def _fail_if_strict(report: BuildReport, strict: bool) -> None:
 
 
 def _write_site(writer: SiteWriter, library: Library, root: Path, config, report: BuildReport,
-                progress: Progress, plan: SearchPlan) -> None:
+                progress: Progress, plan: SearchPlan, memo: PageMemo) -> None:
     # Markdown pages, HTML pages and the machine-readable outputs are independent jobs, run on
     # every core (see `parallel`); the slowest one (papers.json) goes first, never last.
     with report.stage("pages + render + write"):
         renderer = Renderer(make_environment(root / "templates", config), library, config)
-        jobs = _output_jobs(library, config)
-        jobs += [("pages (markdown)", partial(_markdown_page, paper, library))
+        tracked = memo.instrument(renderer)  # jobs record what they read, to skip them next time
+        jobs = _output_jobs(tracked, config)
+        jobs += [("pages (markdown)", partial(_markdown_page, paper, tracked))
                  for paper in library.papers]
         jobs += [("render (html)", partial(_html_pages, job))
                  for job in page_jobs(renderer, search_off=plan.off_reason)]
-        times = render_pages(jobs, writer.write, tick=progress("Rendering pages", len(jobs)))
+        jobs, write = memo.plan(jobs, writer)
+        times = render_pages(jobs, write, tick=progress("Rendering pages", len(jobs)))
         report.stages_cpu.update(times.cpu)
         report.workers = times.workers
     with report.stage("assets"):

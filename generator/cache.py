@@ -132,7 +132,8 @@ class BuildCache:
         """End of a build: forget entries this build did not use, in memory and on disk."""
         self._memory = {k: v for k, v in self._memory.items() if k in self._used}
         if self.directory is not None:
-            for kind in sorted(self._kinds):
+            # Kept state (page memos of other output folders) is small in number: never pruned.
+            for kind in sorted(self._kinds - {"state"}):
                 if (self.directory / kind).is_dir():
                     self._prune(self.directory / kind)
         self._used, self._kinds = set(), set()

@@ -19,6 +19,7 @@ code change (see `cache.code_version`) re-renders everything.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import io
 import os
@@ -42,6 +43,10 @@ Job = Callable[[], Iterable[tuple[str, Any]]]
 
 _recorder: set[Access] | None = None
 """Reads of the job running in this process (None: not recording)."""
+_registry: dict[int, Any] = {}
+"""This build's papers and terms by `id()`: call arguments are recorded as references to them
+(cheap to hash and to send back from a worker, which forked with the same objects)."""
+_REF = "\0ref"
 
 
 def _record(access: Access) -> None:
@@ -49,8 +54,49 @@ def _record(access: Access) -> None:
         _recorder.add(access)
 
 
+_ATOMS = (str, int, float, bool, bytes, type(None))
+
+
+class Digester:
+    """Digests values; each dataclass instance (a paper, a term) is digested once, then stands
+    in the digests of everything holding it by its own digest (the same one for equal values)."""
+
+    def __init__(self) -> None:
+        self._known: dict[int, tuple[Any, bytes]] = {}
+
+    def digest(self, value: Any) -> bytes:
+        """A digest of `value` (equal values: equal digests); a unique one if it cannot be made."""
+        buffer = io.BytesIO()
+        try:
+            _Pickler(buffer, self).dump(value)
+        # Unpicklable (a lock, a generator...): a digest nothing will ever match again.
+        except Exception:
+            return os.urandom(16)
+        return hashlib.blake2b(buffer.getvalue(), digest_size=16).digest()
+
+    def of_dataclass(self, obj: Any) -> bytes:
+        known = self._known.get(id(obj))
+        if known is None:
+            state = (type(obj).__module__, type(obj).__qualname__,
+                     tuple(getattr(obj, f.name) for f in dataclasses.fields(obj)))
+            known = self._known[id(obj)] = (obj, self.digest(state))  # obj kept: ids stay unique
+        return known[1]
+
+
 class _Pickler(pickle.Pickler):
-    """Pickles for digests only: functions by name, read-only mappings as dicts."""
+    """Pickles for digests only: functions by name, read-only mappings as dicts, dataclass
+    instances by their digest."""
+
+    def __init__(self, buffer: io.BytesIO, digester: Digester) -> None:
+        super().__init__(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        self.digester = digester
+
+    def persistent_id(self, obj: Any) -> Any:
+        if type(obj) in _ATOMS or isinstance(obj, type):
+            return None
+        if dataclasses.is_dataclass(obj):
+            return self.digester.of_dataclass(obj)
+        return None
 
     def reducer_override(self, obj: Any) -> Any:
         if isinstance(obj, types.FunctionType | types.BuiltinFunctionType | types.MethodType):
@@ -62,13 +108,7 @@ class _Pickler(pickle.Pickler):
 
 def fingerprint(value: Any) -> bytes:
     """A digest of `value` (equal values: equal digests); a unique one if it cannot be made."""
-    buffer = io.BytesIO()
-    try:
-        _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
-    # Unpicklable (a lock, a generator...): a digest nothing will ever match again.
-    except Exception:
-        return os.urandom(16)
-    return hashlib.blake2b(buffer.getvalue(), digest_size=16).digest()
+    return Digester().digest(value)
 
 
 class _TrackedCall:
@@ -79,7 +119,8 @@ class _TrackedCall:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         try:
-            _record(("call", self.name, args, tuple(sorted(kwargs.items()))))
+            refs = tuple((_REF, id(a)) if id(a) in _registry else a for a in args)
+            _record(("call", self.name, refs, tuple(sorted(kwargs.items()))))
         except TypeError:  # unhashable arguments: this job cannot be skipped next time
             _record(("untracked", self.name))
         return self.method(*args, **kwargs)
@@ -215,6 +256,31 @@ def _shape(obj: Any, renderer: Any, depth: int = 0) -> Any:
     return obj
 
 
+def _theme_files(env: Any) -> list[tuple[str, bytes]]:
+    """Digests of the theme's non-template files (`static/`): a page may refer to them."""
+    found = []
+    for loader in getattr(env.loader, "loaders", [env.loader]):
+        for folder in getattr(loader, "searchpath", ()):
+            static = Path(folder) / "static"
+            for path in sorted(static.rglob("*")) if static.is_dir() else ():
+                if path.is_file():
+                    found.append((str(path), hashlib.blake2b(path.read_bytes()).digest()))
+    return found
+
+
+def _register(library: Any) -> None:
+    """Put the library's papers and terms (dataclasses in its sequences and mappings) in the
+    registry of this build."""
+    _registry.clear()
+    for value in vars(library).values():
+        groups = value.values() if isinstance(value, Mapping) else [value]
+        for group in groups:
+            items = group if isinstance(group, tuple | list) else [group]
+            for item in items:
+                if dataclasses.is_dataclass(item) and not isinstance(item, type):
+                    _registry[id(item)] = item
+
+
 def _cell(cell: Any) -> Any:
     try:
         return cell.cell_contents
@@ -243,8 +309,9 @@ class PageMemo:
         self.renderer: Any = None
         self.library: Any = None
         self.skipped = 0
-        self._digests: dict[Access, bytes] = {}
-        self._interned: dict[Access, Access] = {}
+        self.digester = Digester()
+        self._digests: dict[int, tuple[Access, bytes]] = {}
+        self._canonical: dict[Access, Access] = {}
         self._kept: set[bytes] = set()
         self._ran: dict[bytes, tuple[tuple[Access, ...], tuple[str, ...]]] = {}
         self._pending: list[str] = []
@@ -253,13 +320,15 @@ class PageMemo:
         """Make `renderer` record what its pages read; fix this build's global key. Returns
         the recording library, for the other jobs (Markdown pages, outputs) to use too."""
         self.library = renderer.library
+        _register(self.library)
         renderer.library = TrackedLibrary(renderer.library)
         _track_templates(renderer.env)
         self.renderer = renderer
         env = renderer.env
         settings = {k: v for k, v in vars(renderer).items() if k not in ("library", "env")}
-        self.global_key = fingerprint((code_version(), settings, dict(env.globals),
-                                       sorted(env.filters), sorted(env.tests)))
+        self.global_key = self.digester.digest((code_version(), settings, dict(env.globals),
+                                       sorted(env.filters), sorted(env.tests),
+                                       _theme_files(env)))
         return renderer.library
 
     def plan(self, jobs: Sequence[tuple[str, Job]], writer: Any
@@ -269,7 +338,7 @@ class PageMemo:
         todo = []
         same_global = self.old_global == self.global_key
         for kind, job in jobs:
-            key = fingerprint(_shape(job, self.renderer))
+            key = self.digester.digest(_shape(job, self.renderer))
             record = self.records.get(key) if same_global else None
             if record is not None and self._unchanged(record) and all(
                     writer.keep(stat[0]) for stat in record.files):
@@ -286,8 +355,26 @@ class PageMemo:
             return
         blob = data.decode() if isinstance(data, bytes) else data
         reads = pickle.loads(base64.b64decode(blob))  # made by this build's own workers
+        reads = tuple(self._canonical_read(a) for a in reads)
         self._ran[bytes.fromhex(rel[len(DEPS_PREFIX):])] = (reads, tuple(self._pending))
         self._pending = []
+
+    def _canonical_read(self, access: Access) -> Access:
+        """One shared object per distinct read, call arguments resolved to this build's."""
+        canonical = self._canonical.get(access)
+        if canonical is None:
+            canonical = access
+            if access[0] == "call":
+                refs = access[2]
+                if any(isinstance(r, tuple) and r[:1] == (_REF,) and r[1] not in _registry
+                       for r in refs):
+                    canonical = ("untracked", access[1])
+                else:
+                    args = tuple(_registry[r[1]] if isinstance(r, tuple) and r[:1] == (_REF,)
+                                 else r for r in refs)
+                    canonical = ("call", access[1], args, access[3])
+            self._canonical[access] = canonical
+        return canonical
 
     def _unchanged(self, record: Record) -> bool:
         if self._combined(record.reads) != record.digest:
@@ -297,9 +384,11 @@ class PageMemo:
     def _combined(self, reads: tuple[Access, ...]) -> bytes:
         h = hashlib.blake2b(digest_size=16)
         for access in reads:
-            if access not in self._digests:
-                self._digests[access] = fingerprint(self._resolve(access))
-            h.update(self._digests[access])
+            known = self._digests.get(id(access))
+            if known is None:
+                known = self._digests[id(access)] = (access, self.digester.digest(
+                    self._resolve(access)))
+            h.update(known[1])
         return h.digest()
 
     def _resolve(self, access: Access) -> Any:
@@ -329,7 +418,6 @@ class PageMemo:
             return
         records = {key: self.records[key] for key in self._kept}
         for key, (reads, rels) in self._ran.items():
-            reads = tuple(self._interned.setdefault(a, a) for a in reads)
             files = tuple(_stat(self.out, rel) for rel in rels)
             if all(files):
                 records[key] = Record(reads, self._combined(reads), files)  # type: ignore[arg-type]

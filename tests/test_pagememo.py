@@ -65,6 +65,8 @@ def test_a_no_op_build_runs_no_page_job(small: Path) -> None:
     out, cache = small.parent / "site", BuildCache(small)
     first = build_pinned(small, out, search_index=False, cache=cache)
     assert first.jobs_reused == 0
+    with open(small / "litreview.yaml", "a", encoding="utf-8") as f:
+        f.write("# a comment: the inputs changed, the settings did not\n")
     second = build_pinned(small, out, search_index=False, cache=BuildCache(small))  # from disk
     assert second.jobs_reused > 2 * first.papers and second.files_written == 0
 
