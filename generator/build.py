@@ -11,7 +11,7 @@ import datetime as dt
 import os
 import resource
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -22,15 +22,17 @@ from .cache import BuildCache
 from .config import load_config
 from .dedupe import assign_slugs, dedupe
 from .enrich import enrich
-from .errors import StrictError
+from .errors import ContentError, StrictError
 from .fingerprint import BuildStamp
 from .library import Library
 from .model import Issue, Paper
-from .pagememo import PageMemo
+from .notes import read_notes
+from .overlay import Overlay, apply_notes, pin_notes
 from .pages import paper_to_markdown
 from .parallel import Job, render_pages
 from .render import Page, Renderer, builtin_theme_dir, make_environment, page_jobs
 from .repair import repair_listing
+from .reviews import Linked, Review, link_documents, read_reviews
 from .search import (
     BUNDLE_DIR,
     RECORD_GLOB,
@@ -45,6 +47,9 @@ from .writer import SiteWriter, check_output_dir
 __all__ = ["BuildReport", "build", "today"]
 
 Progress = Callable[[str, int], Callable[[], None]]
+EDITORIAL_ERRORS = ("front matter", "duplicate note", "duplicate review", "bad field",
+                    "broken link")
+"""Kinds of `Issue` in notes and reviews that stop a build (see `_fail_on_editorial_errors`)."""
 
 
 @dataclass
@@ -63,8 +68,6 @@ class BuildReport:
     files_deleted: int = 0
     changed_paths: tuple[str, ...] = ()
     """Site paths written or deleted by this build (what `serve` reloads)."""
-    jobs_reused: int = 0
-    """Page jobs not run because nothing they read changed (see `pagememo`)."""
     stages: dict[str, float] = field(default_factory=dict)
     """Wall seconds per stage."""
     stages_cpu: dict[str, float] = field(default_factory=dict)
@@ -75,6 +78,10 @@ class BuildReport:
     """True when nothing had changed since the last build, so nothing was done."""
     output: Path | None = None
     search: SearchResult | None = None
+    overlay: Overlay | None = None
+    """What the editors' notes did (notes applied, orphans, hidden papers)."""
+    linked: Linked | None = None
+    """Papers with notes rendered and backlinks, and the rendered reviews."""
     unplaced: int = 0
     """Papers that matched no curated topic (listed under "Other")."""
 
@@ -107,26 +114,31 @@ def _no_progress(label: str, total: int) -> Callable[[], None]:
 
 def build(root: Path, *, output: Path | None = None, base_url: str | None = None,
           strict: bool = False, progress: Progress = _no_progress,
-          search_index: bool = True, cache: BuildCache | None = None,
+          search_index: bool = True, allow_broken_links: bool = False,
+          check_only: bool = False, cache: BuildCache | None = None,
           keep_search_index: bool = False) -> BuildReport:
     """Build the site of the project at `root` into `output` (default `root/site`).
 
-    `cache` keeps parsed listings between builds (`BuildCache(root)`: on disk, under
-    `.litreview-cache/`); `keep_search_index` keeps a published search index even when paper
-    pages changed (`serve`, for fast rebuilds).
+    With `check_only`, stop once the content is read and checked (after the notes stage) and
+    write nothing; `litreview check` and `new-note` use this. `cache` keeps parsed listings
+    between builds (`BuildCache(root)`: on disk, under `.litreview-cache/`);
+    `keep_search_index` keeps a published search index even when paper pages changed (`serve`,
+    for fast rebuilds).
     """
     root = root.resolve()
     out = (output or root / "site").resolve()
     report = BuildReport(output=out)
     config = load_config(root, base_url)
-    check_output_dir(out, root)
+    if not check_only:
+        check_output_dir(out, root)
     cache = cache if cache is not None else BuildCache(None)  # in memory: nothing kept
     # Unchanged: with an on-disk cache, a build whose inputs, code, options and output are all
     # exactly as the last one left them is skipped (the no-op rebuild of 50k papers is instant).
     with report.stage("unchanged check"):
-        stamp = None if cache.directory is None else BuildStamp.take(
+        stamp = None if check_only or cache.directory is None else BuildStamp.take(
             root, out, builtin_theme_dir(),
-            repr((base_url, strict, search_index, keep_search_index, today())))
+            repr((base_url, strict, search_index, allow_broken_links, keep_search_index,
+                  today())))
         previous = stamp.unchanged_report() if stamp is not None else None
     if previous is not None:
         return _unchanged(previous, report)
@@ -147,12 +159,32 @@ def build(root: Path, *, output: Path | None = None, base_url: str | None = None
         unique, report.merged = dedupe(papers)
         unique = assign_slugs(unique)
 
+    # Editors: apply the notes (duplicates settled, titles, tags, topics, hiding), then resolve
+    # the wiki-links of notes and reviews, render them, and give cited papers backlinks.
+    with report.stage("notes + reviews"):
+        notes, note_issues = read_notes(root)
+        report.overlay = apply_notes(notes, unique, raw=papers)
+        reviews, review_issues = read_reviews(root)
+        report.linked = link_documents(report.overlay, reviews, config.base_url)
+        report.issues.extend([*note_issues, *review_issues, *report.overlay.issues,
+                              *report.linked.issues])
+        unique = list(report.linked.papers)
+    if check_only:
+        report.papers = len(unique)
+        report.missing_titles = [p.slug for p in unique if p.title_missing]
+        return report
+    _fail_on_editorial_errors(report.issues, allow_broken_links)
+
     # Enrich: topics, tags and related papers.
     with report.stage("enrich"):
         enrichment = enrich(unique, config, root)
         report.issues.extend(enrichment.issues)
         report.unplaced = enrichment.unplaced
-        library = Library.build(enrichment.papers, descriptions=enrichment.descriptions,
+        # Editors' choices win over enrichment: their topics and tags, pinned/vetoed related.
+        enriched, issues = pin_notes(enrichment.papers, report.overlay.applied,
+                                     config.related.count)
+        report.issues.extend(issues)
+        library = Library.build(enriched, descriptions=enrichment.descriptions,
                                 min_tag_papers=config.tags.min_papers)
     report.papers = len(library.papers)
     report.missing_titles = [p.slug for p in library.papers if p.title_missing]
@@ -161,10 +193,10 @@ def build(root: Path, *, output: Path | None = None, base_url: str | None = None
     # Write: Markdown pages, HTML pages, machine-readable outputs, assets.
     # Index: Pagefind reads the written paper pages; then the staging dir is swapped in.
     plan = plan_search(search_index)
-    memo = PageMemo(cache, out)
     writer = SiteWriter(out)
     try:
-        _write_site(writer, library, root, config, report, progress, plan, memo)
+        _write_site(writer, library, report.linked.reviews, root, config, report, progress,
+                    plan)
         with report.stage("search index"):
             report.search = _index_search(writer, plan, cache, keep_search_index)
         writer.commit()
@@ -173,11 +205,10 @@ def build(root: Path, *, output: Path | None = None, base_url: str | None = None
         raise
     report.files_written, report.bytes_written = writer.count, writer.bytes
     report.files_unchanged, report.files_deleted = writer.unchanged, writer.deleted
-    report.changed_paths, report.jobs_reused = writer.published, memo.skipped
-    memo.save()
+    report.changed_paths = writer.published
     cache.finish()
     if stamp is not None:
-        stamp.save(replace(report, changed_paths=()))
+        stamp.save(replace(report, overlay=None, linked=None, changed_paths=()))
     return report
 
 
@@ -219,32 +250,42 @@ def _fail_if_strict(report: BuildReport, strict: bool) -> None:
         raise StrictError(report.issues)
 
 
-def _write_site(writer: SiteWriter, library: Library, root: Path, config, report: BuildReport,
-                progress: Progress, plan: SearchPlan, memo: PageMemo) -> None:
+def _fail_on_editorial_errors(issues: list[Issue], allow_broken_links: bool) -> None:
+    """Notes and reviews must be right: their errors fail the build (broken links may pass)."""
+    fatal = [i for i in issues if i.error and i.kind in EDITORIAL_ERRORS
+             and not (allow_broken_links and i.kind == "broken link")]
+    if fatal:
+        more = (f" (and {len(fatal) - 1} more; `litreview check` lists them all)"
+                if len(fatal) > 1 else "")
+        hint = " (--allow-broken-links builds anyway)" if fatal[0].kind == "broken link" else ""
+        raise ContentError(fatal[0].path, fatal[0].line, fatal[0].message + hint + more)
+
+
+def _write_site(writer: SiteWriter, library: Library, reviews: Sequence[Review], root: Path,
+                config, report: BuildReport, progress: Progress, plan: SearchPlan) -> None:
     # Markdown pages, HTML pages and the machine-readable outputs are independent jobs, run on
     # every core (see `parallel`); the slowest one (papers.json) goes first, never last.
     with report.stage("pages + render + write"):
-        renderer = Renderer(make_environment(root / "templates", config), library, config)
-        tracked = memo.instrument(renderer)  # jobs record what they read, to skip them next time
-        jobs = _output_jobs(tracked, config)
-        jobs += [("pages (markdown)", partial(_markdown_page, paper, tracked))
+        renderer = Renderer(make_environment(root / "templates", config), library, config,
+                            reviews)
+        jobs = _output_jobs(library, config, reviews)
+        jobs += [("pages (markdown)", partial(_markdown_page, paper, library))
                  for paper in library.papers]
         jobs += [("render (html)", partial(_html_pages, job))
                  for job in page_jobs(renderer, search_off=plan.off_reason)]
-        jobs, write = memo.plan(jobs, writer)
-        times = render_pages(jobs, write, tick=progress("Rendering pages", len(jobs)))
+        times = render_pages(jobs, writer.write, tick=progress("Rendering pages", len(jobs)))
         report.stages_cpu.update(times.cpu)
         report.workers = times.workers
     with report.stage("assets"):
         _copy_static(writer, root)
 
 
-def _output_jobs(library: Library, config) -> list[tuple[str, Job]]:
+def _output_jobs(library: Library, config, reviews: Sequence[Review]) -> list[tuple[str, Job]]:
     """papers.json, the feed, the sitemap, robots.txt and .nojekyll as render jobs."""
     files: dict[str, Callable[[], str]] = {
         "papers.json": partial(outputs.papers_json, library),
         "feed.xml": partial(outputs.feed_xml, library, config),
-        "sitemap.xml": partial(outputs.sitemap_xml, library, config),
+        "sitemap.xml": partial(outputs.sitemap_xml, library, config, [r.slug for r in reviews]),
         "robots.txt": partial(outputs.robots_txt, config),
         ".nojekyll": str,
     }

@@ -19,7 +19,10 @@ from rich.table import Table
 
 from .build import BuildReport, build
 from .cache import BuildCache
-from .errors import LitreviewError, StrictError
+from .check import CATEGORIES, CheckResult, run_check
+from .errors import LitreviewError, StrictError, UsageError
+from .model import Paper
+from .notes import create_note, match_paper
 
 console = Console(stderr=True, highlight=False)
 
@@ -83,14 +86,16 @@ def main() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
 @click.option("--no-search", is_flag=True,
               help="Skip the Pagefind search index (the search page says search is off).")
+@click.option("--allow-broken-links", is_flag=True,
+              help="Build even if notes or reviews have wiki-links to no paper (shown as text).")
 def build_command(project: Path, output: Path | None, base_url: str | None, strict: bool,
-                  quiet: bool, no_search: bool) -> None:
+                  quiet: bool, no_search: bool, allow_broken_links: bool) -> None:
     """Build the site from content/ into site/."""
     try:
         with _progress_bar(quiet) as progress:
             report = build(project, output=output, base_url=base_url, strict=strict,
                            progress=progress, search_index=not no_search,
-                           cache=BuildCache(project))
+                           allow_broken_links=allow_broken_links, cache=BuildCache(project))
     except LitreviewError as exc:
         _fail(exc)
         return
@@ -161,6 +166,7 @@ def print_report(report: BuildReport) -> None:
     if report.unplaced:
         console.print(f"{report.unplaced} paper(s) matched no curated topic (listed under "
                       "'Other'; add keywords to content/taxonomy.yaml)", soft_wrap=True)
+    print_editorial(report)
     total = sum(report.stages.values())
     stages = ", ".join(f"{k} {v:.2f}s" for k, v in report.stages.items())
     console.print(
@@ -169,6 +175,102 @@ def print_report(report: BuildReport) -> None:
         f"{report.files_unchanged} unchanged, {report.files_deleted} deleted "
         f"in {report.output} in {total:.1f}s ({stages})", soft_wrap=True)
     print_search(report)
+
+
+def print_editorial(report: BuildReport) -> None:
+    """One line on the editors' notes and reviews, when there are any."""
+    overlay, linked = report.overlay, report.linked
+    if overlay is None or linked is None or not (overlay.applied or overlay.orphans
+                                                 or linked.reviews):
+        return
+    orphans = (f", [yellow]{len(overlay.orphans)} whose paper is missing[/]"
+               if overlay.orphans else "")
+    hidden = f", {len(overlay.hidden)} paper(s) hidden" if overlay.hidden else ""
+    console.print(f"[green]Notes[/]: {len(overlay.applied)} applied{orphans}{hidden}; "
+                  f"[green]reviews[/]: {len(linked.reviews)}", soft_wrap=True)
+
+
+@main.command("check")
+@PROJECT
+@click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path),
+              help="The built site whose links to check (default: <project>/site).")
+@click.option("--base-url", help="Path the site was built for (default: from litreview.yaml).")
+def check_command(project: Path, output: Path | None, base_url: str | None) -> None:
+    """Check notes, reviews, wiki-links, titles and the built site's links; write nothing.
+
+    Exit code 1 when there are errors, 0 otherwise (warnings alone pass).
+    """
+    try:
+        result = run_check(project, output=output, base_url=base_url)
+    except LitreviewError as exc:
+        _fail(exc)
+        return
+    print_check(result)
+    sys.exit(1 if result.errors else 0)
+
+
+def print_check(result: CheckResult) -> None:
+    """Every finding, then a summary table by category (on standard output)."""
+    out = Console(highlight=False)
+    for finding in result.findings:
+        label = "[red]error[/]" if finding.error else "[yellow]warning[/]"
+        out.print(f"{label}: {escape(str(finding.issue))}", soft_wrap=True)
+    table = Table(title="litreview check", title_justify="left")
+    for col, justify in (("check", "left"), ("errors", "right"), ("warnings", "right")):
+        table.add_column(col, justify=justify)
+    for kind, label in CATEGORIES:
+        found = [f for f in result.findings if f.category == kind]
+        errors = sum(f.error for f in found)
+        table.add_row(label, f"[red]{errors}[/]" if errors else "[green]0[/]",
+                      f"[yellow]{len(found) - errors}[/]" if len(found) - errors else "0")
+    out.print(table)
+    site = (f"{result.pages_checked} pages and {result.links_checked} internal links"
+            if result.site else "no built site")
+    verdict = (f"[red]{_plural(result.errors, 'error')}[/]" if result.errors
+               else "[green]no errors[/]")
+    counts = ", ".join(_plural(n, word) for n, word in ((result.papers, "paper"),
+                                                        (result.notes, "note"),
+                                                        (result.reviews, "review")))
+    out.print(f"Checked {counts}, {site}: {verdict}, {_plural(result.warnings, 'warning')}.",
+              soft_wrap=True)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+@main.command("new-note")
+@PROJECT
+@click.argument("query", nargs=-1, required=True)
+def new_note_command(project: Path, query: tuple[str, ...]) -> None:
+    """Write content/notes/<slug>.md for the paper QUERY names.
+
+    QUERY is a slug, an id, a title, or a few words of the title (typos are forgiven). An
+    existing note is never overwritten.
+    """
+    try:
+        path, paper = _new_note(project, " ".join(query))
+    except LitreviewError as exc:
+        _fail(exc)
+        return
+    console.print(f"[green]Wrote[/] {escape(str(path))} for “{escape(paper.title)}”",
+                  soft_wrap=True)
+
+
+def _new_note(project: Path, query: str) -> tuple[Path, Paper]:
+    """Find the paper `query` names and write its note skeleton; candidates when unclear."""
+    report = build(project, check_only=True)
+    assert report.linked is not None and report.overlay is not None
+    paper, candidates = match_paper(query, report.linked.papers)
+    if paper is None:
+        for other in candidates:
+            console.print(f"  {escape(other.slug)}  [dim]{escape(other.title)}[/]",
+                          soft_wrap=True)
+        what = "several papers match" if candidates else "no paper matches"
+        raise UsageError(f"{what} {query!r}; "
+                         + ("give one of the slugs above" if candidates else "try other words"))
+    noted = {a.paper_id: a.note.path for a in report.overlay.applied}
+    return create_note(project.resolve(), paper, noted), paper
 
 
 def print_search(report: BuildReport) -> None:

@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 __all__ = [
+    "Backlink",
     "Issue",
     "Paper",
     "Related",
@@ -40,6 +41,15 @@ class Related:
 
 
 @dataclass(frozen=True)
+class Backlink:
+    """A review or note citing a paper: `key` is the review slug or the citing paper's id."""
+
+    kind: str
+    key: str
+    title: str
+
+
+@dataclass(frozen=True)
 class Issue:
     """A located problem found while reading or repairing content (a warning unless `error`)."""
 
@@ -47,6 +57,8 @@ class Issue:
     line: int | None
     message: str
     error: bool = False
+    kind: str = ""
+    """What the issue is about, for summaries (e.g. "broken link"); empty for listing issues."""
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
@@ -78,6 +90,16 @@ class Paper:
     topics: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     related: tuple[Related, ...] = field(default=())
+    status: str | None = None
+    """Editor's reading status from a note: to-read, reading, read or key."""
+    rating: int | None = None
+    """Editor's rating from a note, 1 to 5."""
+    note: str = ""
+    """The editor's note (Markdown, wiki-links already turned into ordinary links)."""
+    note_html: str = ""
+    """The note rendered to sanitised HTML."""
+    discussed_in: tuple[Backlink, ...] = ()
+    """Reviews and notes that cite this paper with a wiki-link."""
 
     @property
     def listings(self) -> tuple[str, ...]:

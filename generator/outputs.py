@@ -10,12 +10,14 @@ from __future__ import annotations
 import hashlib
 import json
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from typing import Any
 
 from .config import Config
 from .library import KINDS, Library, newest_first
 from .model import Paper
 from .render import display_title
+from .reviews import backlink_records
 
 __all__ = ["feed_xml", "paper_record", "papers_json", "robots_txt", "sitemap_xml"]
 
@@ -47,6 +49,10 @@ def paper_record(paper: Paper, library: Library) -> dict[str, Any]:
              "reasons": list(r.reasons)}
             for r in paper.related if r.id in library.by_id
         ],
+        "status": paper.status,
+        "rating": paper.rating,
+        "note": paper.note or None,
+        "discussed_in": backlink_records(paper, library.by_id),
     }
 
 
@@ -61,10 +67,11 @@ def absolute(config: Config, path: str) -> str:
     return f"{config.site_url}{config.base_url}{path}"
 
 
-def sitemap_xml(library: Library, config: Config) -> str:
-    """A sitemap of the home, paper and index pages."""
+def sitemap_xml(library: Library, config: Config, review_slugs: Sequence[str] = ()) -> str:
+    """A sitemap of the home, paper, index and review pages."""
     urlset = ET.Element("urlset", xmlns="http://www.sitemaps.org/schemas/sitemap/0.9")
     paths = [""] + [f"papers/{p.slug}/" for p in library.papers]
+    paths += ["reviews/"] + [f"reviews/{slug}/" for slug in review_slugs]
     for kind in KINDS:
         paths.append(f"{kind.name}/")
         paths.extend(f"{kind.name}/{t.slug}/" for t in library.terms[kind.name])

@@ -13,6 +13,7 @@ import yaml
 
 from .library import Library
 from .model import Paper
+from .reviews import backlink_records
 
 __all__ = ["front_matter", "markdown_to_fields", "paper_to_markdown"]
 
@@ -40,6 +41,9 @@ def front_matter(paper: Paper, library: Library) -> dict[str, Any]:
              "reasons": list(r.reasons)}
             for r in paper.related if r.id in library.by_id
         ],
+        "status": paper.status,
+        "rating": paper.rating,
+        "discussed_in": backlink_records(paper, library.by_id),
     }
 
 
@@ -52,7 +56,8 @@ def paper_to_markdown(paper: Paper, library: Library) -> str:
     """Render a paper as `---\\n<yaml>---\\n\\n<abstract>\\n`."""
     meta = yaml.dump(front_matter(paper, library), Dumper=_DUMPER, sort_keys=False,
                      allow_unicode=True, width=100, default_flow_style=False)
-    return f"---\n{meta}---\n\n{paper.abstract}\n"
+    notes = f"\n\n## Notes\n\n{paper.note}" if paper.note else ""
+    return f"---\n{meta}---\n\n{paper.abstract}{notes}\n"
 
 
 def markdown_to_fields(text: str) -> tuple[dict[str, Any], str]:

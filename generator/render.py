@@ -88,17 +88,20 @@ def make_environment(project_templates: Path, config: Config) -> Environment:
 class Renderer:
     """Renders every page of a library with one environment."""
 
-    def __init__(self, env: Environment, library: Library, config: Config) -> None:
+    def __init__(self, env: Environment, library: Library, config: Config,
+                 reviews: Sequence[Any] = ()) -> None:
         self.env, self.library, self.config = env, library, config
+        self.reviews = tuple(reviews)
 
     def _render(self, template: str, path: str, **context: Any) -> Page:
         html = self.env.get_template(template).render(
-            library=self.library, page_path=path, **context)
+            library=self.library, page_path=path, site_reviews=self.reviews, **context)
         return Page(path + "index.html" if path.endswith("/") or not path else path, html)
 
-    def home(self, reviews: Sequence[Any] = ()) -> Page:
+    def home(self, reviews: Sequence[Any] | None = None) -> Page:
         newest = newest_first(self.library.papers)[:20]
-        return self._render("home.html", "", newest=newest, reviews=reviews)
+        return self._render("home.html", "", newest=newest,
+                            reviews=self.reviews if reviews is None else reviews)
 
     def paper(self, paper: Paper) -> Page:
         related = [(self.library.by_id[r.id], r) for r in paper.related
@@ -127,6 +130,14 @@ class Renderer:
     def search(self, off_reason: str | None = None) -> Page:
         """The search page; `off_reason` replaces the search UI with why search is off."""
         return self._render("search.html", "search/", off_reason=off_reason)
+
+    def review(self, review: Any) -> Page:
+        """A review page (`reviews.Review`) with its bibliography of cited papers."""
+        cited = [self.library.by_id[i] for i in review.cites if i in self.library.by_id]
+        return self._render("review.html", f"reviews/{review.slug}/", review=review, cited=cited)
+
+    def reviews_index(self) -> Page:
+        return self._render("reviews.html", "reviews/", reviews=self.reviews)
 
     def not_found(self) -> Page:
         return self._render("404.html", "404.html")
@@ -157,7 +168,7 @@ def _one(method: Callable[..., Page], *args: Any) -> PageJob:
 
 def page_jobs(renderer: Renderer, search_off: str | None = None) -> list[PageJob]:
     """Every HTML page as a deferred job, in site order: home, papers, index pages per kind and
-    term, search, 404. Jobs share nothing, so any slice can render in another process.
+    term, reviews, search, 404. Jobs share nothing, so any slice can render in another process.
     """
     jobs = [_one(renderer.home)]
     jobs += [_one(renderer.paper, paper) for paper in renderer.library.papers]
@@ -165,6 +176,8 @@ def page_jobs(renderer: Renderer, search_off: str | None = None) -> list[PageJob
         jobs.append(_one(renderer.kind_index, kind))
         jobs += [partial(renderer.term_pages, kind, term)
                  for term in renderer.library.terms[kind.name]]
+    jobs.append(_one(renderer.reviews_index))
+    jobs += [_one(renderer.review, review) for review in renderer.reviews]
     jobs.append(_one(renderer.search, search_off))
     jobs.append(_one(renderer.not_found))
     return jobs
