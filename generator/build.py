@@ -28,6 +28,7 @@ from .library import Library
 from .model import Issue, Paper
 from .notes import read_notes
 from .overlay import Overlay, apply_notes, pin_notes
+from .pagememo import PageMemo
 from .pages import paper_to_markdown
 from .parallel import Job, render_pages
 from .render import Page, Renderer, builtin_theme_dir, make_environment, page_jobs
@@ -68,6 +69,8 @@ class BuildReport:
     files_deleted: int = 0
     changed_paths: tuple[str, ...] = ()
     """Site paths written or deleted by this build (what `serve` reloads)."""
+    jobs_reused: int = 0
+    """Page jobs not run because nothing they read changed (see `pagememo`)."""
     stages: dict[str, float] = field(default_factory=dict)
     """Wall seconds per stage."""
     stages_cpu: dict[str, float] = field(default_factory=dict)
@@ -193,10 +196,11 @@ def build(root: Path, *, output: Path | None = None, base_url: str | None = None
     # Write: Markdown pages, HTML pages, machine-readable outputs, assets.
     # Index: Pagefind reads the written paper pages; then the staging dir is swapped in.
     plan = plan_search(search_index)
+    memo = PageMemo(cache, out)
     writer = SiteWriter(out)
     try:
         _write_site(writer, library, report.linked.reviews, root, config, report, progress,
-                    plan)
+                    plan, memo)
         with report.stage("search index"):
             report.search = _index_search(writer, plan, cache, keep_search_index)
         writer.commit()
@@ -205,7 +209,8 @@ def build(root: Path, *, output: Path | None = None, base_url: str | None = None
         raise
     report.files_written, report.bytes_written = writer.count, writer.bytes
     report.files_unchanged, report.files_deleted = writer.unchanged, writer.deleted
-    report.changed_paths = writer.published
+    report.changed_paths, report.jobs_reused = writer.published, memo.skipped
+    memo.save()
     cache.finish()
     if stamp is not None:
         stamp.save(replace(report, overlay=None, linked=None, changed_paths=()))
@@ -262,18 +267,21 @@ def _fail_on_editorial_errors(issues: list[Issue], allow_broken_links: bool) -> 
 
 
 def _write_site(writer: SiteWriter, library: Library, reviews: Sequence[Review], root: Path,
-                config, report: BuildReport, progress: Progress, plan: SearchPlan) -> None:
+                config, report: BuildReport, progress: Progress, plan: SearchPlan,
+                memo: PageMemo) -> None:
     # Markdown pages, HTML pages and the machine-readable outputs are independent jobs, run on
     # every core (see `parallel`); the slowest one (papers.json) goes first, never last.
     with report.stage("pages + render + write"):
         renderer = Renderer(make_environment(root / "templates", config), library, config,
                             reviews)
-        jobs = _output_jobs(library, config, reviews)
-        jobs += [("pages (markdown)", partial(_markdown_page, paper, library))
+        tracked = memo.instrument(renderer)  # jobs record what they read, to skip them next time
+        jobs = _output_jobs(tracked, config, reviews)
+        jobs += [("pages (markdown)", partial(_markdown_page, paper, tracked))
                  for paper in library.papers]
         jobs += [("render (html)", partial(_html_pages, job))
                  for job in page_jobs(renderer, search_off=plan.off_reason)]
-        times = render_pages(jobs, writer.write, tick=progress("Rendering pages", len(jobs)))
+        jobs, write = memo.plan(jobs, writer)
+        times = render_pages(jobs, write, tick=progress("Rendering pages", len(jobs)))
         report.stages_cpu.update(times.cpu)
         report.workers = times.workers
     with report.stage("assets"):
