@@ -145,3 +145,19 @@ def test_enrichment_is_deterministic_and_independent_of_input_order() -> None:
     first = {p.id: p for p in enrich_papers(papers, config, taxonomy)}
     again = {p.id: p for p in enrich_papers(list(reversed(papers)), config, taxonomy)}
     assert first == again
+
+
+@pytest.mark.slow
+def test_corpus_is_the_same_from_one_or_two_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator.enrich.quality import ARXIV, load_arxiv
+
+    if not ARXIV.is_file():
+        pytest.skip("needs ../shared/data")
+    papers, _ = load_arxiv(2500)
+    built = {}
+    for workers in ("1", "2"):
+        monkeypatch.setenv("LITREVIEW_WORKERS", workers)
+        built[workers] = build_corpus(papers)
+    one, two = built["1"], built["2"]
+    assert one.vocabulary == two.vocabulary and one.merges == two.merges
+    assert (one.counts != two.counts).nnz == 0 and one.tokens == two.tokens

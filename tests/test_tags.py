@@ -84,16 +84,18 @@ def test_real_terms_are_candidates(text: str, wanted: str) -> None:
 
 
 def test_merge_map_joins_acronyms_aliases_and_spellings() -> None:
-    vocabulary = ["fine tuning", "finetuning", "llm", "large language model", "art"]
-    df = np.array([5, 9, 40, 20, 3])
-    tokens = Counter({"LLMs": 30, "LLM": 10, "llm": 1, "art": 3})
-    merges = merge_map(vocabulary, df, {"llm": ("large", "language", "model"),
-                                        "art": ("adaptive", "resonance", "theory")},
+    vocabulary = ["fine tuning", "finetuning", "llm", "large language model", "art", "sam"]
+    df = np.array([5, 9, 40, 20, 3, 50])
+    tokens = Counter({"LLMs": 30, "LLM": 10, "llm": 1, "art": 3, "SAM": 60})
+    merges = merge_map(vocabulary, df, {"llm": (("large", "language", "model"), 12),
+                                        "art": (("adaptive", "resonance", "theory"), 2),
+                                        "sam": (("scanning", "acoustic", "microscopy"), 2)},
                        {"moe": "mixture of expert"}, tokens)
     assert merges["llm"] == "large language model"
     assert merges["fine tuning"] == "finetuning"  # the more common spelling wins
     assert merges["moe"] == "mixture of expert"
     assert "art" not in merges  # written in lower case: a word, not the acronym ART
+    assert "sam" not in merges  # 2 definitions among 50 users: not everyone's "SAM"
 
 
 def test_display_uses_writers_plural_capitals_and_hyphens() -> None:

@@ -16,7 +16,7 @@ from ..model import Issue, Paper
 from .corpus import Corpus, build_corpus, phrase_key
 from .display import Display
 from .related import find_related
-from .tags import choose_tags
+from .tags import choose_tags, phrase_weights
 from .taxonomy import OTHER, Taxonomy, load_taxonomy
 from .topics import assign_topics, keyword_keys
 
@@ -60,11 +60,12 @@ def enrich_papers(papers: Sequence[Paper], config: Config, taxonomy: Taxonomy) -
     display = _display(corpus, spelling)
     never = {phrase_key(t) for t in taxonomy.never_tags}
     with_of = {k for k in spelling if " of " in f" {k} "}
-    tag_keys = choose_tags(corpus, config.tags, never, with_of)
+    weights = phrase_weights(corpus)
+    tag_keys = choose_tags(corpus, config.tags, never, with_of, weights)
     tags = {pid: tuple(map(display, keys)) for pid, keys in zip(corpus.ids, tag_keys, strict=True)}
     topics = assign_topics(corpus, {p.id: p for p in papers}, taxonomy)
     tagged = {p.id: replace(p, topics=topics[p.id], tags=tags[p.id]) for p in papers}
-    related = find_related(tagged, corpus, config.related, display)
+    related = find_related(tagged, corpus, config.related, display, 0.5 + weights)
     return [replace(tagged[p.id], related=related[p.id]) for p in papers]
 
 

@@ -26,6 +26,7 @@ class Display:
         self._hyphens: Counter[tuple[str, str]] = Counter()
         self._preferred = dict(preferred or {})
         self._shown: dict[str, str] = {}
+        self._words: dict[tuple[str, bool], str] = {}
         self._phrase_df = phrase_df or {}
         for token, count in tokens.items():
             if not token[0].isalnum():
@@ -38,6 +39,12 @@ class Display:
 
     def word(self, key: str, last: bool) -> str:
         """How to write one word: in the plural when last and mostly plural; with its capitals."""
+        shown = self._words.get((key, last))
+        if shown is None:
+            shown = self._words[(key, last)] = self._word(key, last)
+        return shown
+
+    def _word(self, key: str, last: bool) -> str:
         forms = self._forms.get(key)
         if not forms:
             return key

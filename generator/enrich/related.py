@@ -24,7 +24,6 @@ from ..config import RelatedConfig
 from ..model import Paper, Related
 from .corpus import Corpus
 from .neighbours import top_k
-from .tags import phrase_weights
 
 __all__ = ["Similarity", "find_related", "shared_terms", "similarity_model"]
 
@@ -40,16 +39,22 @@ class Similarity:
     """What block similarities are computed from: pruned TF-IDF rows and dense LSA rows."""
 
     tfidf: sparse.csr_matrix
+    tfidf_t: sparse.csr_matrix
+    """The transpose, converted once (a product with a CSC matrix would convert it per block)."""
     lsa: np.ndarray | None
     semantic_weight: float
 
     def scores(self, start: int, stop: int) -> np.ndarray:
         """Blended similarity of rows start..stop-1 against every row (dense)."""
-        text = (self.tfidf[start:stop] @ self.tfidf.T).toarray()
+        text = (self.tfidf[start:stop] @ self.tfidf_t).tocoo()
         if self.lsa is None or self.semantic_weight == 0:
-            return text
-        semantic = self.lsa[start:stop] @ self.lsa.T
-        return (1 - self.semantic_weight) * text + self.semantic_weight * semantic
+            return text.toarray()
+        blend = self.lsa[start:stop] @ self.lsa.T
+        blend *= self.semantic_weight
+        # Add the sparse TF-IDF part in place: no second dense block.
+        blend[text.row, text.col] += (1 - self.semantic_weight) * text.data
+        return blend
+
 
 
 def _lsa(tfidf: sparse.csr_matrix) -> np.ndarray | None:
@@ -69,7 +74,8 @@ def similarity_model(corpus: Corpus, semantic_weight: float) -> Similarity:
     common = corpus.df > max(100, COMMON_DF * n)
     pruned = corpus.tfidf @ sparse.diags((~common).astype(np.float32))
     lsa = _lsa(corpus.tfidf) if semantic_weight > 0 else None
-    return Similarity(pruned.tocsr(), lsa, semantic_weight)
+    pruned = pruned.tocsr()
+    return Similarity(pruned, pruned.T.tocsr(), lsa, semantic_weight)
 
 
 def shared_terms(tfidf: sparse.csr_matrix, rows: np.ndarray, cols: np.ndarray,
@@ -86,10 +92,14 @@ def shared_terms(tfidf: sparse.csr_matrix, rows: np.ndarray, cols: np.ndarray,
     for start in range(0, len(rows), chunk):
         part = slice(start, start + chunk)
         products = (tfidf[rows[part]].multiply(tfidf[cols[part]]) @ scale).tocsr()
+        pair = np.repeat(np.arange(products.shape[0]), np.diff(products.indptr))
+        # One sort for the whole chunk: by pair, then weight (desc), then column.
+        order = np.lexsort((products.indices, -products.data, pair))
+        columns = products.indices[order]
+        bounds = products.indptr
         for i in range(products.shape[0]):
-            lo, hi = products.indptr[i], products.indptr[i + 1]
-            order = np.lexsort((products.indices[lo:hi], -products.data[lo:hi]))
-            out.append(_distinct((vocabulary[j] for j in products.indices[lo:hi][order]), limit))
+            best = columns[bounds[i] : min(bounds[i + 1], bounds[i] + 4 * limit)]
+            out.append(_distinct([vocabulary[j] for j in best], limit))
     return out
 
 
@@ -124,14 +134,17 @@ def _reasons(paper: Paper, other: Paper, terms: list[str], many_listings: bool) 
 
 
 def find_related(papers: Mapping[str, Paper], corpus: Corpus, settings: RelatedConfig,
-                 display: Callable[[str], str]) -> dict[str, tuple[Related, ...]]:
-    """Each paper's related papers (by id), best first, with scores and reasons."""
+                 display: Callable[[str], str], weights: np.ndarray | None = None
+                 ) -> dict[str, tuple[Related, ...]]:
+    """Each paper's related papers (by id), best first, with scores and reasons.
+
+    `weights` rank the shared phrases named as reasons (see `tags.phrase_weights`).
+    """
     model = similarity_model(corpus, settings.semantic_weight)
     n = len(corpus.ids)
     links = list(top_k(model.scores, n, settings.count, settings.min_score))
     rows = np.concatenate([np.full(len(c), r) for r, c, _ in links] or [np.empty(0, int)])
     cols = np.concatenate([c for _, c, _ in links] or [np.empty(0, int)])
-    weights = 0.5 + phrase_weights(corpus)
     terms = shared_terms(corpus.tfidf, rows.astype(np.int64), cols.astype(np.int64),
                          corpus.vocabulary, settings.shared_terms, weights)
     many_listings = len({name for p in papers.values() for name in p.listings}) > 1

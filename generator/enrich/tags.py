@@ -40,23 +40,24 @@ def completeness(vocabulary: Sequence[str], df: np.ndarray) -> np.ndarray:
     """
     index = {term: i for i, term in enumerate(vocabulary)}
     longest_use = np.zeros(len(vocabulary))
-    continued = np.zeros(len(vocabulary))  # single words: their most frequent next word's share
-    for i, term in enumerate(vocabulary):
-        words = term.split()
-        if len(words) < 2:
-            continue
-        for part in (" ".join(words[1:]), " ".join(words[:-1])):
-            j = index.get(part)
-            if j is not None and df[i] > longest_use[j]:
-                longest_use[j] = df[i]
-        j = index.get(words[0])
-        if len(words) == 2 and j is not None:
-            continued[j] = max(continued[j], df[i])
+    multi = [(i, t) for i, t in enumerate(vocabulary) if " " in t]
+    for parts in ([t.split(" ", 1)[1] for _, t in multi], [t.rsplit(" ", 1)[0] for _, t in multi]):
+        found = [(index[p], i) for p, (i, _) in zip(parts, multi, strict=True) if p in index]
+        if found:
+            inner, outer = np.array(found).T
+            np.maximum.at(longest_use, inner, df[outer])
+    # A single word "goes on" when one two-word phrase starting with it holds most of its uses.
+    continued = np.zeros(len(vocabulary))
+    pairs = [(index[t.split(" ", 1)[0]], i) for i, t in multi
+             if t.count(" ") == 1 and t.split(" ", 1)[0] in index]
+    if pairs:
+        first, pair = np.array(pairs).T
+        np.maximum.at(continued, first, df[pair])
     whole = longest_use < PART_OF_LONGER * df
     dangling = continued >= PART_OF_LONGER * df
-    last = np.fromiter((index.get(t.rsplit(" ", 1)[-1], -1) for t in vocabulary), dtype=np.int64,
-                       count=len(vocabulary))
-    ends_open = (last >= 0) & dangling[np.maximum(last, 0)] & (last != np.arange(len(last)))
+    last = np.array([index.get(t.rsplit(" ", 1)[-1], -1) if " " in t else -1
+                     for t in vocabulary], dtype=np.int64)
+    ends_open = (last >= 0) & dangling[np.maximum(last, 0)]
     return (whole & ~ends_open).astype(np.float32)
 
 
@@ -89,8 +90,9 @@ def phrase_weights(corpus: Corpus) -> np.ndarray:
     return completeness(corpus.vocabulary, corpus.df) * (1 + WORD_BONUS * np.minimum(words, 2))
 
 
-def _quality(corpus: Corpus, never: set[str], allowed: set[str]) -> np.ndarray:
-    quality = phrase_weights(corpus)
+def _quality(corpus: Corpus, weights: np.ndarray, never: set[str], allowed: set[str]
+             ) -> np.ndarray:
+    quality = weights.copy()
     with_of = spelled_with_of(corpus.tokens) | allowed
     for i, term in enumerate(corpus.vocabulary):
         if (term in never or (" of " in term and term not in with_of)
@@ -100,21 +102,33 @@ def _quality(corpus: Corpus, never: set[str], allowed: set[str]) -> np.ndarray:
 
 
 def _scores(corpus: Corpus, quality: np.ndarray) -> sparse.csr_matrix:
-    """Tag scores: (1 + log tf) x sqrt(idf) x quality, so common real terms still qualify."""
+    """Tag scores: (1 + log tf) x sqrt(idf) x quality, so common real terms still qualify.
+
+    A single word must also occur in the abstract: one seen only in the title is usually its
+    verb ("Avoiding ...", "Rethinking ...").
+    """
     n = corpus.counts.shape[0]
     idf = np.log((1 + n) / (1 + corpus.df)) + 1
     scores = corpus.counts.copy().astype(np.float32)
     scores.data = 1 + np.log(scores.data)
-    return (scores @ sparse.diags((np.sqrt(idf) * quality).astype(np.float32))).tocsr()
+    scores = (scores @ sparse.diags((np.sqrt(idf) * quality).astype(np.float32))).tocsr()
+    single = np.fromiter((" " not in t for t in corpus.vocabulary), bool, len(corpus.vocabulary))
+    title_only = scores.multiply(single[None, :]) - scores.multiply(corpus.in_abstract)
+    scores = (scores - title_only.multiply(single[None, :])).tocsr()
+    scores.eliminate_zeros()
+    return scores
 
 
 def choose_tags(corpus: Corpus, settings: TagsConfig, never: set[str] | None = None,
-                allowed: set[str] | None = None) -> list[list[str]]:
+                allowed: set[str] | None = None, weights: np.ndarray | None = None
+                ) -> list[list[str]]:
     """The tag keys of every corpus row, best first (see module docstring).
 
-    `never` are phrase keys that are never tags; `allowed` are "X of Y" phrases that are.
+    `never` are phrase keys that are never tags; `allowed` are "X of Y" phrases that are;
+    `weights` are `phrase_weights(corpus)` when the caller has them already.
     """
-    scored = _scores(corpus, _quality(corpus, never or set(), allowed or set()))
+    weights = phrase_weights(corpus) if weights is None else weights
+    scored = _scores(corpus, _quality(corpus, weights, never or set(), allowed or set()))
     out = []
     for row in range(scored.shape[0]):
         lo, hi = scored.indptr[row], scored.indptr[row + 1]

@@ -20,7 +20,7 @@ __all__ = ["Chunk", "PaperText", "analyse", "chunks_of", "is_adjective", "phrase
 # Function words: they end a chunk (sklearn's list without its content words such as "system").
 FUNCTION_WORDS = frozenset("""
 a about above across after afterwards again against all almost alone along already also although
-always am among amongst an and another any anyhow anyone anything anyway anywhere are around as at
+always am among amongst an and another any anyhow anyone anyway anywhere are around as at
 be became because become becomes becoming been before beforehand behind being below beside besides
 between beyond both but by can cannot could do does did doing done down due during each eg either
 else elsewhere enough etc even ever every everyone everything everywhere except few for former
@@ -76,7 +76,9 @@ unleashing unlock unlocking unveil unveiling support supporting supports benefit
 GENERIC_WORDS = frozenset("""
 ability accuracy analysis approach art aspect available benchmark benchmarks better case cases fine
 code long short free early subject effective efficient full network bench move
-learning
+learning single random diverse valid half explicit greater smaller larger better worse
+input output pair practice limitation capability scenario instance target sample error law
+ratio online various novel previous
 class common complex concept dataset datasets data effect effectiveness efficiency example
 examples existing fact factor feature features field form framework general generalization goal
 great high impact information insight insights issue issues large level like low lot main
