@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import functools
 import hashlib
 import io
 import os
@@ -54,12 +55,20 @@ def _record(access: Access) -> None:
         _recorder.add(access)
 
 
-_ATOMS = (str, int, float, bool, bytes, type(None))
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+def _digested(digest: bytes) -> bytes:
+    """Stands for an already digested object inside another digest (never called)."""
+    return digest
 
 
 class Digester:
-    """Digests values; each dataclass instance (a paper, a term) is digested once, then stands
-    in the digests of everything holding it by its own digest (the same one for equal values)."""
+    """Digests values. The papers and terms of this build (the registry) are digested once
+    each, then stand in the digests of everything holding them by their own digest (the same
+    one for equal values); anything else is pickled as it is."""
 
     def __init__(self) -> None:
         self._known: dict[int, tuple[Any, bytes]] = {}
@@ -75,30 +84,27 @@ class Digester:
         return hashlib.blake2b(buffer.getvalue(), digest_size=16).digest()
 
     def of_dataclass(self, obj: Any) -> bytes:
+        """The digest of a dataclass instance of the registry, made once per build."""
         known = self._known.get(id(obj))
         if known is None:
             state = (type(obj).__module__, type(obj).__qualname__,
-                     tuple(getattr(obj, f.name) for f in dataclasses.fields(obj)))
+                     tuple(getattr(obj, name) for name in _field_names(type(obj))))
             known = self._known[id(obj)] = (obj, self.digest(state))  # obj kept: ids stay unique
         return known[1]
 
 
 class _Pickler(pickle.Pickler):
     """Pickles for digests only: functions by name, read-only mappings as dicts, dataclass
-    instances by their digest."""
+    instances by their digest (so a paper inside a hundred values is pickled once)."""
 
     def __init__(self, buffer: io.BytesIO, digester: Digester) -> None:
         super().__init__(buffer, protocol=pickle.HIGHEST_PROTOCOL)
         self.digester = digester
 
-    def persistent_id(self, obj: Any) -> Any:
-        if type(obj) in _ATOMS or isinstance(obj, type):
-            return None
-        if dataclasses.is_dataclass(obj):
-            return self.digester.of_dataclass(obj)
-        return None
-
     def reducer_override(self, obj: Any) -> Any:
+        # Called for objects other than str, int, tuple, list, dict... (those stay fast in C).
+        if id(obj) in _registry:  # a paper or a term of this build: digested once
+            return _digested, (self.digester.of_dataclass(obj),)
         if isinstance(obj, types.FunctionType | types.BuiltinFunctionType | types.MethodType):
             return str, (f"{obj.__module__}.{obj.__qualname__}",)
         if isinstance(obj, types.MappingProxyType):
