@@ -226,15 +226,19 @@ def _unchanged(previous: BuildReport, now: BuildReport) -> BuildReport:
 
 
 def _read_repaired(root: Path, cache: BuildCache) -> list[tuple[Listing, list[Paper], list[Issue]]]:
-    """Every listing read and repaired, reused from `cache` while its bytes are unchanged."""
+    """Every listing read and repaired, reused from `cache` while its bytes are unchanged.
+
+    Sorted by content, then name, like `sources.read_listings`.
+    """
     day = today()
 
     def read_and_repair(path: Path) -> tuple[Listing, list[Paper], list[Issue]]:
         listing = read_listing(path)
         return (listing, *repair_listing(listing.papers, day))
 
-    return [cache.per_file("listing", path, partial(read_and_repair, path), day.isoformat())
-            for path in listing_paths(root / "content" / "listings")]
+    results = [cache.per_file("listing", path, partial(read_and_repair, path), day.isoformat())
+               for path in listing_paths(root / "content" / "listings")]
+    return sorted(results, key=lambda r: (r[0].digest, r[0].name))
 
 
 def _index_search(writer: SiteWriter, plan: SearchPlan, cache: BuildCache,
