@@ -3,9 +3,9 @@
 `BuildStamp.take()` digests everything a build reads: every file under `content/`,
 `litreview.yaml`, the project's `templates/` and the built-in theme, the generator's code and
 key library versions, the build date and the build options. After a successful build
-`BuildStamp.save()` stores that digest, a digest of the output tree (paths, sizes, mtimes) and the
+`BuildStamp.save()` stores that digest, the mtime of every folder of the output tree and the
 build's report under `.litreview-cache/`; `BuildStamp.unchanged_report()` gives that report back
-only while both digests still match, so a no-op rebuild of 50,000 papers reads no listing. A
+only while both still match, so a no-op rebuild of 50,000 papers parses nothing. A
 missing, stale or unreadable stamp just means: build. This module knows nothing about stages;
 `build` decides when to ask.
 """
@@ -60,19 +60,30 @@ def inputs_digest(root: Path, theme: Path, options: str) -> str:
     return h.hexdigest()
 
 
-def output_digest(out: Path) -> str:
-    """Digest of the output tree as it stands: every path with its size and mtime."""
-    entries: list[str] = []
+def output_folders(out: Path) -> dict[str, int]:
+    """Every folder of the output tree (itself included) with its mtime in nanoseconds.
+
+    A folder's mtime moves whenever a file or folder in it is created, deleted or renamed, which
+    is how the writer publishes every change; so these stamps notice any change the writer or
+    a person makes to the tree, except a file edited in place (`site/` is output: edit
+    `content/`).
+    """
+    folders: dict[str, int] = {}
     stack = [out]
     while stack:
-        with os.scandir(stack.pop()) as it:
-            for entry in it:
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append(Path(entry.path))
-                else:
-                    st = entry.stat(follow_symlinks=False)
-                    entries.append(f"{entry.path}\0{st.st_size}\0{st.st_mtime_ns}")
-    return hashlib.sha256("\n".join(sorted(entries)).encode()).hexdigest()
+        folder = stack.pop()
+        folders[str(folder)] = folder.stat().st_mtime_ns
+        with os.scandir(folder) as it:
+            stack.extend(Path(e.path) for e in it if e.is_dir(follow_symlinks=False))
+    return folders
+
+
+def folders_unchanged(folders: dict[str, int]) -> bool:
+    """True when every recorded folder still exists with the recorded mtime (no listing)."""
+    try:
+        return all(os.stat(path).st_mtime_ns == mtime for path, mtime in folders.items())
+    except OSError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -93,10 +104,10 @@ class BuildStamp:
         """The last build's report if inputs and output are exactly as it left them."""
         try:
             with open(self.record, "rb") as fh:
-                inputs, output, report = pickle.load(fh)
+                inputs, folders, report = pickle.load(fh)
         except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError):
             return None
-        if inputs != self.inputs or not self.out.is_dir() or output != output_digest(self.out):
+        if inputs != self.inputs or str(self.out) not in folders or not folders_unchanged(folders):
             return None
         return report
 
@@ -104,7 +115,7 @@ class BuildStamp:
         """Record a successful build (atomically); a failure to record is not an error."""
         try:
             self.record.parent.mkdir(parents=True, exist_ok=True)
-            data = pickle.dumps((self.inputs, output_digest(self.out), report))
+            data = pickle.dumps((self.inputs, output_folders(self.out), report))
             fd, tmp = tempfile.mkstemp(dir=self.record.parent, suffix=".tmp")
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)

@@ -52,6 +52,10 @@ def _delete_output_file(root: Path) -> None:
     (root / "site" / "robots.txt").unlink()
 
 
+def _delete_nested_output_file(root: Path) -> None:
+    sorted((root / "site" / "papers").glob("*/index.html"))[0].unlink()
+
+
 def _edit_config(root: Path) -> None:
     config = root / "litreview.yaml"
     config.write_text(config.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
@@ -61,6 +65,7 @@ def _edit_config(root: Path) -> None:
     pytest.param(_edit_listing, id="listing-edited"),
     pytest.param(_edit_template, id="project-template-added"),
     pytest.param(_delete_output_file, id="output-file-deleted"),
+    pytest.param(_delete_nested_output_file, id="nested-output-file-deleted"),
     pytest.param(_edit_config, id="config-edited"),
 ])
 def test_any_change_rebuilds(project: Path, change: Callable[[Path], None]) -> None:
@@ -69,6 +74,7 @@ def test_any_change_rebuilds(project: Path, change: Callable[[Path], None]) -> N
     again = _build(project)
     assert not again.skipped
     assert (project / "site" / "robots.txt").exists()
+    assert len(list((project / "site" / "papers").glob("*/index.html"))) == again.papers
     assert "unchanged check" in again.stages and len(again.stages) > 1
 
 
