@@ -76,7 +76,15 @@ def remove_ours(path: Path) -> None:
             not (path / MARKER).is_file() and any(path.iterdir())):
         raise UsageError(f"refusing to delete {path}: litreview did not make it "
                          f"(no {MARKER}); move it away and build again")
-    shutil.rmtree(path)
+    for child in sorted(path.iterdir()):  # the marker goes last: a killed delete can resume
+        if child.name == MARKER:
+            continue
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+    (path / MARKER).unlink(missing_ok=True)
+    path.rmdir()
 
 
 def exchange(a: Path, b: Path) -> bool:
@@ -86,6 +94,7 @@ def exchange(a: Path, b: Path) -> bool:
     rename = _renameat2()
     if rename is None:
         return False
+    sys.audit("litreview.exchange", str(a), str(b))  # visible to audit hooks (tests)
     if rename(-100, os.fsencode(a), -100, os.fsencode(b), 2) == 0:  # AT_FDCWD, EXCHANGE
         return True
     err = ctypes.get_errno()

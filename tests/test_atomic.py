@@ -34,15 +34,17 @@ watched = (out, os.path.join(os.path.dirname(out), "." + os.path.basename(out)))
 events = []
 
 def where(event, args):
-    if event in ("os.rename", "os.remove", "os.rmdir", "os.link", "shutil.rmtree", "os.mkdir"):
+    if event == "os.link":  # (src, dst): what changes is dst
+        return args[1]
+    if event in ("os.rename", "os.remove", "os.rmdir", "shutil.rmtree", "os.mkdir"):
         return args[0]
     if event == "open":
         path, mode, flags = args
         writing = (mode and any(c in mode for c in "wax+")) or (
             mode is None and isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR))
         return path if writing else None
-    if event == "ctypes.call_function":  # renameat2(RENAME_EXCHANGE)
-        return next((a for a in args[1] if isinstance(a, bytes)), None)
+    if event == "litreview.exchange":  # just before renameat2(RENAME_EXCHANGE)
+        return args[1]
     return None
 
 def hook(event, args):
@@ -85,13 +87,17 @@ def _restore(pristine: Path | None, out: Path) -> None:
 
 def _kill_points(events: list[str], out: Path) -> list[int]:
     """1-based event numbers to kill at: the first, middle and last event that fills the
-    staging folder, and every event that touches the published site (with the next one)."""
-    staging = f"{out.parent}/.{out.name}.staging/"
+    staging folder, every event that touches the published site (with the next one), and the
+    middle of the removal of the old site after an exchange."""
+    staging = f"{out.parent}/.{out.name}.staging"
     fill = [i for i, e in enumerate(events, start=1)
-            if staging in e and not e.startswith(("os.rename", "ctypes"))]
+            if staging in e and not e.startswith(("os.rename", "litreview"))]
     publish = [i for i in range(1, len(events) + 1) if i not in set(fill)]
     points = {fill[0], fill[len(fill) // 2], fill[-1]} if fill else set()
     points.update(publish, (i + 1 for i in publish))
+    swaps = [i for i, e in enumerate(events, start=1) if e.startswith("litreview.exchange")]
+    if swaps:
+        points.add((swaps[-1] + len(events)) // 2 + 1)
     return sorted(p for p in points if p <= len(events))
 
 
