@@ -13,6 +13,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import markdown
@@ -292,8 +293,16 @@ def sanitize(html: str) -> str:
                      filter_style_properties={"text-align"}, link_rel=None)
 
 
+@lru_cache(maxsize=8)
+def _converter(heading_top: int) -> markdown.Markdown:
+    extensions = ["tables", "fenced_code", "footnotes", "sane_lists", _EditorExtension(heading_top)]
+    return markdown.Markdown(extensions=extensions, output_format="html")
+
+
 def render_markdown(text: str, heading_top: int = 2) -> str:
     """Editor-written Markdown to sanitised HTML; the first heading level becomes `heading_top`."""
-    extensions = ["tables", "fenced_code", "footnotes", "sane_lists", _EditorExtension(heading_top)]
-    md = markdown.Markdown(extensions=extensions, output_format="html")
-    return sanitize(md.convert(text))
+    md = _converter(heading_top)
+    try:
+        return sanitize(md.convert(text))
+    finally:
+        md.reset()  # footnotes and references never leak into the next document

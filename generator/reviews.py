@@ -155,11 +155,11 @@ def _link(doc_path: str, body: str, body_line: int, make: Callable[..., _Linker]
 def link_documents(overlay: Overlay, reviews: Sequence[Review], base_url: str) -> Linked:
     """Resolve and render the wiki-links of every note and review; set backlinks."""
     papers = {p.id: p for p in overlay.papers}
+    hidden = PaperIndex.build(overlay.hidden)
     issues: list[Issue] = []
 
     def make(path: str, body_line: int) -> _Linker:
-        return _Linker(overlay.index, PaperIndex.build(overlay.hidden), papers, base_url,
-                       path, body_line, issues)
+        return _Linker(overlay.index, hidden, papers, base_url, path, body_line, issues)
 
     backlinks: dict[str, list[Backlink]] = {}
     for applied in overlay.applied:

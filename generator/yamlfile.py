@@ -17,8 +17,17 @@ __all__ = ["load_yaml", "key_lines"]
 def load_yaml(text: str, path: str, first_line: int = 1) -> tuple[Any, dict[str, int]]:
     """Parse `text`; return the data and the line of every mapping key by dotted path."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node, data = _parse(text, _FAST_LOADER)
+    except yaml.YAMLError:
+        node, data = _parse_or_explain(text, path, first_line)
+    _refuse_duplicate_keys(node, path, first_line, set())
+    return data, key_lines(node, first_line)
+
+
+def _parse_or_explain(text: str, path: str, first_line: int) -> tuple[yaml.Node | None, Any]:
+    """Parse with PyYAML itself, whose error messages the hints know; errors are located."""
+    try:
+        return _parse(text, yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + first_line if mark else None
@@ -26,8 +35,20 @@ def load_yaml(text: str, path: str, first_line: int = 1) -> tuple[Any, dict[str,
         raise ContentError(path, line, f"invalid YAML: {problem}; {_hint(problem)}") from None
     except yaml.YAMLError as exc:
         raise ContentError(path, None, f"invalid YAML: {exc}") from None
-    _refuse_duplicate_keys(node, path, first_line, set())
-    return data, key_lines(node, first_line)
+
+
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when PyYAML was built with it (about ten times faster), else PyYAML's."""
+
+
+def _parse(text: str, loader_class: type) -> tuple[yaml.Node | None, Any]:
+    """Compose `text` once and construct its data from the same node tree."""
+    loader = loader_class(text)
+    try:
+        node = loader.get_single_node()
+        return node, (loader.construct_document(node) if node is not None else None)
+    finally:
+        loader.dispose()
 
 
 def _hint(problem: str) -> str:
