@@ -383,3 +383,14 @@ def test_new_note_lists_candidates_when_ambiguous(tmp_path: Path) -> None:
     assert "several papers match" in result.output
     assert "how-does-information-bottleneck-help-deep-learning" in result.output
     assert not (root / "content" / "notes").exists()
+
+
+def test_notes_reach_the_search_index(default_site) -> None:
+    """The shipped example note: its text and status are in the paper's Pagefind record."""
+    from .test_search import fragments
+
+    site, _ = default_site
+    slug = "is-this-the-subspace-you-are-looking-for-an-interpretability-illusion-for"
+    [record] = [f for f in fragments(site) if f["url"].endswith(f"/papers/{slug}/")]
+    assert "dormant parallel pathway" in record["content"]
+    assert record["filters"]["status"] == ["key"]
