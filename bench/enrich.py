@@ -63,7 +63,8 @@ def measure(n: int) -> dict:
     timed("tags", lambda: [[display(k) for k in row] for row in keys])
     timed("topics", assign_topics, corpus, {p.id: p for p in papers}, taxonomy)
     model = timed("similarity", similarity_model, corpus, config.related.semantic_weight)
-    links = timed("top-k", lambda: list(top_k(model.scores, n, 5, config.related.min_score)))
+    links = timed("top-k", lambda: list(top_k(model.candidates, n, 5, config.related.min_score,
+                                              rescore=model.rescore)))
     timed("reasons", _reasons_of, links, corpus, papers, display, weights)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"n": n, "cpu": cpu, "wall": time.perf_counter() - wall, "rss_mib": rss,
@@ -96,8 +97,11 @@ def main() -> None:
           + " | total CPU s | wall s | peak RSS MiB | phrases |")
     print("|---" * (len(STAGES) + 5) + "|")
     for n in (int(x) for x in args.papers.split(",")):
-        out = subprocess.run([sys.executable, __file__, "--child", str(n)], check=True,
-                             capture_output=True, text=True).stdout
+        child = subprocess.run([sys.executable, __file__, "--child", str(n)],
+                               capture_output=True, text=True)
+        if child.returncode:
+            sys.exit(child.stderr)
+        out = child.stdout
         run = json.loads(out.strip().splitlines()[-1])
         cells = [f"{run['cpu'].get(s, 0):.1f}" for s in STAGES]
         print(f"| {n} | " + " | ".join(cells) + f" | {sum(run['cpu'].values()):.1f} | "

@@ -140,7 +140,8 @@ def term_links(papers: Sequence[Paper], terms: Mapping[str, Sequence[Term]], lim
                ) -> dict[tuple[str, str, str], tuple[tuple[str, int], ...]]:
     """For each pair of kinds in `LINKED_KINDS`, each term's most co-occurring other terms.
 
-    Counts are shared papers, from one sparse product per pair of kinds; ties go by name.
+    Counts are shared papers, from one sparse product per pair of kinds; ties go by term order
+    (by name). The top `limit` per term are picked with NumPy, so a big tag costs no Python loop.
     """
     index = {p.id: i for i, p in enumerate(papers)}
     out: dict[tuple[str, str, str], tuple[tuple[str, int], ...]] = {}
@@ -149,12 +150,15 @@ def term_links(papers: Sequence[Paper], terms: Mapping[str, Sequence[Term]], lim
         shared = (left.T @ right).tocsr()
         for row, term in enumerate(terms[kind]):
             lo, hi = shared.indptr[row], shared.indptr[row + 1]
-            pairs = [(terms[other][c].name, int(n)) for c, n in
-                     zip(shared.indices[lo:hi], shared.data[lo:hi], strict=True)
-                     if n >= least and not (kind == other and c == row)]
-            pairs.sort(key=lambda pair: (-pair[1], pair[0].casefold(), pair[0]))
-            if pairs:
-                out[(kind, term.name, other)] = tuple(pairs[:limit])
+            cols, counts = shared.indices[lo:hi], shared.data[lo:hi]
+            keep = (counts >= least) & ((cols != row) | (kind != other))
+            cols, counts = cols[keep], counts[keep]
+            # Most shared first; ties in term order (terms are sorted by name).
+            best = np.lexsort((cols, -counts))[:limit]
+            if len(best):
+                out[(kind, term.name, other)] = tuple(
+                    (terms[other][c].name, int(n)) for c, n in zip(cols[best], counts[best],
+                                                                    strict=True))
     return out
 
 

@@ -22,8 +22,8 @@ from generator.model import Paper
 from .conftest import REPO, build_pinned, snapshot_project
 
 
-def _dense_scores(matrix: np.ndarray):
-    return lambda start, stop: matrix[start:stop] @ matrix.T
+def _sparse_scores(matrix: np.ndarray):
+    return lambda start, stop: sparse.csr_matrix(matrix[start:stop] @ matrix.T)
 
 
 def test_top_k_is_blockwise_exact_never_self_and_breaks_ties_by_index() -> None:
@@ -33,7 +33,9 @@ def test_top_k_is_blockwise_exact_never_self_and_breaks_ties_by_index() -> None:
     vectors[10] = vectors[3]  # two rows tie exactly for every other row
     full = vectors @ vectors.T
     for block in (1, 4, 37):
-        for row, cols, scores in top_k(_dense_scores(vectors), 37, 4, block=block):
+        links = list(top_k(_sparse_scores(vectors), 37, 4, block=block, pool=40))
+        assert [row for row, _, _ in links] == list(range(37))
+        for row, cols, scores in links:
             assert row not in cols
             expected = sorted((c for c in range(37) if c != row),
                               key=lambda c: (-round(float(full[row, c]), 6), c))[:4]
@@ -41,10 +43,19 @@ def test_top_k_is_blockwise_exact_never_self_and_breaks_ties_by_index() -> None:
             assert np.all(np.diff(scores) <= 0)
 
 
+def test_top_k_rescores_a_pool_of_candidates() -> None:
+    text = np.array([[1, .9, .8, .7], [.9, 1, 0, 0], [.8, 0, 1, 0], [.7, 0, 0, 1]], np.float32)
+    prefer_last = lambda rows, cols, scores: scores + cols  # noqa: E731
+    links = {row: list(cols) for row, cols, _ in
+             top_k(_sparse_scores(text), 4, 1, rescore=prefer_last, pool=2)}
+    assert links[0] == [2]  # column 3 was not among row 0's two best candidates
+
+
 def test_top_k_leaves_out_weak_links() -> None:
     matrix = np.eye(4, dtype=np.float32)
     matrix[0, 1] = matrix[1, 0] = 0.5
-    links = {row: list(cols) for row, cols, _ in top_k(lambda a, b: matrix[a:b], 4, 3, 0.3)}
+    links = {row: list(cols) for row, cols, _ in
+             top_k(lambda a, b: sparse.csr_matrix(matrix[a:b]), 4, 3, 0.3)}
     assert links == {0: [1], 1: [0], 2: [], 3: []}
 
 

@@ -79,7 +79,8 @@ def plain_tfidf_links(papers: Sequence[Paper], k: int) -> dict[str, list[str]]:
     matrix = TfidfVectorizer(stop_words="english").fit_transform(
         f"{p.title} {p.abstract}" for p in ordered)
     matrix = matrix.tocsr()
-    links = top_k(lambda a, b: (matrix[a:b] @ matrix.T).toarray(), len(ordered), k)
+    transposed = matrix.T.tocsr()
+    links = top_k(lambda a, b: matrix[a:b] @ transposed, len(ordered), k, pool=k)
     return {ordered[row].id: [ordered[c].id for c in cols] for row, cols, _ in links}
 
 

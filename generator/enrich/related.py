@@ -2,12 +2,13 @@
 
 Similarity blends two cosines over title + abstract (title phrases weighted, see `corpus`):
 TF-IDF over distinctive phrases, and the same vectors reduced by latent semantic analysis (LSA,
-a truncated SVD), which also links papers that say one thing in different words. The blend
-(`related.semantic_weight`) beats plain TF-IDF cosine on arXiv category overlap (see
-`bench/quality.py`). Phrases found in more than 1% of a large corpus are left out of the TF-IDF
-part: they barely move a ranking and cost most of the sparse product. Reasons name what the two
-papers share: their most distinctive common phrases, tags, topics, venue and listing. This
-module does not choose tags or topics; it reads them from the papers.
+a truncated SVD), which weighs what two papers say in different words. Candidates are the
+papers sharing the most distinctive phrases (a sparse product, block by block, `neighbours.POOL`
+per paper); the blend (`related.semantic_weight`) then ranks them. It beats plain TF-IDF cosine
+on arXiv category overlap (see `bench/quality.py`). Phrases found in more than 1% of a large
+corpus are left out of the TF-IDF part: they barely move a ranking and cost most of the product.
+Reasons name what the two papers share: their most distinctive common phrases, tags, topics,
+venue and listing. This module does not choose tags or topics; it reads them from the papers.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ COMMON_DF = 0.01
 
 @dataclass(frozen=True)
 class Similarity:
-    """What block similarities are computed from: pruned TF-IDF rows and dense LSA rows."""
+    """Pruned TF-IDF rows (candidates and their text score) and dense LSA rows (blended in)."""
 
     tfidf: sparse.csr_matrix
     tfidf_t: sparse.csr_matrix
@@ -44,17 +45,16 @@ class Similarity:
     lsa: np.ndarray | None
     semantic_weight: float
 
-    def scores(self, start: int, stop: int) -> np.ndarray:
-        """Blended similarity of rows start..stop-1 against every row (dense)."""
-        text = (self.tfidf[start:stop] @ self.tfidf_t).tocoo()
-        if self.lsa is None or self.semantic_weight == 0:
-            return text.toarray()
-        blend = self.lsa[start:stop] @ self.lsa.T
-        blend *= self.semantic_weight
-        # Add the sparse TF-IDF part in place: no second dense block.
-        blend[text.row, text.col] += (1 - self.semantic_weight) * text.data
-        return blend
+    def candidates(self, start: int, stop: int) -> sparse.csr_matrix:
+        """TF-IDF cosine of rows start..stop-1 against every row (sparse: shared phrases only)."""
+        return (self.tfidf[start:stop] @ self.tfidf_t).tocsr()
 
+    def rescore(self, rows: np.ndarray, cols: np.ndarray, text: np.ndarray) -> np.ndarray:
+        """Blend the TF-IDF cosine of candidate pairs with their LSA cosine."""
+        if self.lsa is None or self.semantic_weight == 0:
+            return text
+        semantic = np.einsum("ij,ij->i", self.lsa[rows], self.lsa[cols])
+        return (1 - self.semantic_weight) * text + self.semantic_weight * semantic
 
 
 def _lsa(tfidf: sparse.csr_matrix) -> np.ndarray | None:
@@ -142,7 +142,8 @@ def find_related(papers: Mapping[str, Paper], corpus: Corpus, settings: RelatedC
     """
     model = similarity_model(corpus, settings.semantic_weight)
     n = len(corpus.ids)
-    links = list(top_k(model.scores, n, settings.count, settings.min_score))
+    links = list(top_k(model.candidates, n, settings.count, settings.min_score,
+                       rescore=model.rescore))
     rows = np.concatenate([np.full(len(c), r) for r, c, _ in links] or [np.empty(0, int)])
     cols = np.concatenate([c for _, c, _ in links] or [np.empty(0, int)])
     terms = shared_terms(corpus.tfidf, rows.astype(np.int64), cols.astype(np.int64),
