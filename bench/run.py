@@ -81,8 +81,9 @@ def child_build(project: Path, label: str, env: dict[str, str], no_search: bool,
 
 
 def bench_size(n: int, pairs: list[tuple[str, str]], work: Path, args: argparse.Namespace,
-               env: dict[str, str]) -> Run:
-    """Write the N-paper project, build it three ways (and with Hugo), return the figures."""
+               env: dict[str, str]) -> tuple[Run, list[Path]]:
+    """Write the N-paper project, build it three ways (and with Hugo); return the figures and
+    the output folders to delete once the table is out (deleting 100k files takes minutes)."""
     project = work / f"papers-{n}"
     write_listings(project / "content" / "listings", pairs[:n])
     note_label = prepare_note(project)
@@ -96,10 +97,7 @@ def bench_size(n: int, pairs: list[tuple[str, str]], work: Path, args: argparse.
     if args.hugo:
         hugo, _, hfiles, hbytes = time_hugo(project / "site" / "papers", work / f"hugo-{n}")
         run = run.with_hugo(hugo.wall_s, hugo.cpu_s, hugo.max_rss_mib, hfiles, hbytes)
-        shutil.rmtree(work / f"hugo-{n}", ignore_errors=True)
-    if not args.keep:
-        shutil.rmtree(project / "site", ignore_errors=True)
-    return run
+    return run, [work / f"hugo-{n}", project / "site"]
 
 
 def load() -> str:
@@ -129,18 +127,23 @@ def main(argv: list[str]) -> int:
     env = dict(os.environ, PYTHONHASHSEED="0")
     if args.snapshot:  # builds import this copy, whatever happens to the working tree
         env["PYTHONPATH"] = str(snapshot_code(work))
-    runs = []
+    runs, leftovers = [], []
     try:
         for n in sizes:
             print(f"building {n} papers in {work} ...", file=sys.stderr, flush=True)
-            runs.append(bench_size(n, pairs, work, args, env))
+            run, outputs = bench_size(n, pairs, work, args, env)
+            runs.append(run)
+            leftovers += outputs
+            if args.json:
+                args.json.write_text(json.dumps([r.as_dict() for r in runs], indent=1))
+        print(f"{dt.date.today().isoformat()}, {machine()}; at the end: {load()}\n", flush=True)
+        print(format_table(runs, search=not args.no_search), flush=True)
     finally:
-        if not args.keep and args.workdir is None:
-            shutil.rmtree(work, ignore_errors=True)
-    print(f"{dt.date.today().isoformat()}, {machine()}; at the end: {load()}\n")
-    print(format_table(runs, search=not args.no_search))
-    if args.json:
-        args.json.write_text(json.dumps([r.as_dict() for r in runs], indent=1))
+        if not args.keep:
+            for path in leftovers:
+                shutil.rmtree(path, ignore_errors=True)
+            if args.workdir is None:
+                shutil.rmtree(work, ignore_errors=True)
     return 0
 
 
