@@ -25,6 +25,7 @@ from ..config import RelatedConfig
 from ..model import Paper, Related
 from .corpus import Corpus
 from .neighbours import top_k
+from .taxonomy import OTHER
 
 __all__ = ["Similarity", "find_related", "shared_terms", "similarity_model"]
 
@@ -72,9 +73,8 @@ def similarity_model(corpus: Corpus, semantic_weight: float) -> Similarity:
     """The similarity of a corpus: TF-IDF without very common phrases, blended with LSA."""
     n = corpus.tfidf.shape[0]
     common = corpus.df > max(100, COMMON_DF * n)
-    pruned = corpus.tfidf @ sparse.diags((~common).astype(np.float32))
+    pruned = (corpus.tfidf @ sparse.diags((~common).astype(np.float32))).tocsr()
     lsa = _lsa(corpus.tfidf) if semantic_weight > 0 else None
-    pruned = pruned.tocsr()
     return Similarity(pruned, pruned.T.tocsr(), lsa, semantic_weight)
 
 
@@ -122,7 +122,7 @@ def _reasons(paper: Paper, other: Paper, terms: list[str], many_listings: bool) 
     tags = [t for t in paper.tags if t in other.tags]
     if tags:
         reasons.append("shared tags: " + ", ".join(tags))
-    topics = [t for t in paper.topics if t in other.topics and t != "Other"]
+    topics = [t for t in paper.topics if t in other.topics and t != OTHER]
     if topics:
         reasons.append("same topic: " + ", ".join(topics))
     if paper.venue and paper.venue == other.venue:
