@@ -20,6 +20,7 @@ from typing import Any
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from . import charts, facts
 from .config import Config
 from .library import KINDS, Kind, Library, Term, newest_first
 from .model import Paper
@@ -82,6 +83,11 @@ def make_environment(project_templates: Path, config: Config) -> Environment:
     env.filters["pagefind_value"] = pagefind_value
     env.globals.update(config=config, url=lambda path="": config.base_url + path.lstrip("/"),
                        kinds=KINDS)
+    # Theme: charts (static SVG), paper links by kind, BibTeX, previous/next in a topic.
+    env.globals.update(charts.TEMPLATE_GLOBALS, bibtex=facts.bibtex,
+                       topic_neighbours=facts.topic_neighbours)
+    env.filters["paper_links"] = facts.paper_links
+    env.filters["human_date"] = facts.human_date
     return env
 
 
@@ -139,6 +145,10 @@ class Renderer:
     def reviews_index(self) -> Page:
         return self._render("reviews.html", "reviews/", reviews=self.reviews)
 
+    def map_page(self) -> Page:
+        """The map of the collection (`papermap`): papers placed by text similarity."""
+        return self._render("map.html", "map/")
+
     def not_found(self) -> Page:
         return self._render("404.html", "404.html")
 
@@ -168,7 +178,8 @@ def _one(method: Callable[..., Page], *args: Any) -> PageJob:
 
 def page_jobs(renderer: Renderer, search_off: str | None = None) -> list[PageJob]:
     """Every HTML page as a deferred job, in site order: home, papers, index pages per kind and
-    term, reviews, search, 404. Jobs share nothing, so any slice can render in another process.
+    term, reviews, search, map, 404. Jobs share nothing, so any slice can render in another
+    process.
     """
     jobs = [_one(renderer.home)]
     jobs += [_one(renderer.paper, paper) for paper in renderer.library.papers]
@@ -179,6 +190,7 @@ def page_jobs(renderer: Renderer, search_off: str | None = None) -> list[PageJob
     jobs.append(_one(renderer.reviews_index))
     jobs += [_one(renderer.review, review) for review in renderer.reviews]
     jobs.append(_one(renderer.search, search_off))
+    jobs.append(_one(renderer.map_page))
     jobs.append(_one(renderer.not_found))
     return jobs
 

@@ -72,6 +72,9 @@
       autofocus: !state.q,
       translations: { placeholder: "Search papers" }
     });
+    // Pagefind UI names its box with a title only; axe (tests/test_browser_theme.py) wants a label.
+    var box = root.querySelector(".pagefind-ui__search-input");
+    if (box) box.setAttribute("aria-label", "Search papers");
     if (Object.keys(state.filters).length) ui.triggerFilters(state.filters);
     if (state.q) ui.triggerSearch(state.q);
     return ui;
