@@ -197,7 +197,7 @@ def build(root: Path, *, output: Path | None = None, base_url: str | None = None
     # Index: Pagefind reads the written paper pages; then the staging dir is swapped in.
     plan = plan_search(search_index)
     memo = PageMemo(cache, out)
-    writer = SiteWriter(out)
+    writer = SiteWriter(out, back=cache.back_folder(out))
     try:
         _write_site(writer, library, report.linked.reviews, root, config, report, progress,
                     plan, memo)

@@ -81,6 +81,20 @@ class BuildCache:
         self._memory[key] = value
         return value
 
+    def back_folder(self, out: Path) -> Path | None:
+        """Where the writer keeps the previous site of output `out` (its back buffer), or None
+        without an on-disk cache."""
+        if self.directory is None:
+            return None
+        self._ensure_directory()
+        return self.directory / f"back-{hashlib.sha256(str(out).encode()).hexdigest()[:16]}"
+
+    def _ensure_directory(self) -> None:
+        if self.directory is not None and not self.directory.is_dir():
+            self.directory.mkdir(parents=True)
+            # Ignored by git even in projects whose .gitignore does not name it.
+            (self.directory / ".gitignore").write_text("*\n")
+
     def remember(self, name: str, value: Any) -> None:
         """Keep a small value (e.g. the last search-index summary) for the next build."""
         if self.enabled:
@@ -116,10 +130,7 @@ class BuildCache:
             return
         target = self.directory / f"{key}.pickle"
         try:
-            if not self.directory.is_dir():
-                self.directory.mkdir(parents=True)
-                # Ignored by git even in projects whose .gitignore does not name it.
-                (self.directory / ".gitignore").write_text("*\n")
+            self._ensure_directory()
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
             with os.fdopen(fd, "wb") as f:

@@ -2,20 +2,24 @@
 
 Each `write()` compares the new bytes with the file already in `site/`: equal files are kept
 (not even touched: same inode, same mtime), different or new ones go to a staging directory.
-`commit()` then publishes the difference in one of two ways:
+`commit()` then publishes the difference in one of three ways, each one atomic step for
+anyone looking at `site/`:
 
 - nothing changed and nothing went away: nothing happens at all (an unchanged rebuild writes
   nothing);
-- a small change (fewer changed and deleted files than kept ones): the changed files replace
-  their old versions one by one with `os.replace` (each file atomic) under a journal written
-  first, so a build killed half-way is rolled forward by the next `SiteWriter` on that output;
-- a large change, or a writer asked for a `complete()` staging directory (the search indexer
-  reads the whole site): kept files are hard-linked into staging, which replaces `site/` in
-  one swap.
+- with a back buffer (a folder kept between builds, on the same file system: the previous
+  site, which the last commit swapped out): the back buffer is brought up to date (the files
+  changed by the last build and by this one, hard links for the unchanged ones) and swapped
+  with `site/` in one atomic exchange. Its cost follows the size of the change, not of the site;
+- otherwise, or when a writer was asked for a `complete()` staging directory (the search
+  indexer reads the whole site): kept files are hard-linked into staging, which replaces
+  `site/` in one swap (and becomes the next back buffer).
 
-A build that fails before `commit()` leaves `site/` untouched. Paths are checked so nothing is
-written outside the staging directory, and an existing output directory is only replaced if
-litreview made it (marker file). This module does not decide what the files contain.
+A build that fails or is killed before the swap leaves `site/` as it was; a back buffer
+interrupted half-way is not trusted again (the next build swaps a complete staging folder).
+Paths are checked so nothing is written outside the staging directory, and an existing output
+directory is only replaced if litreview made it (marker file). This module does not decide
+what the files contain.
 """
 
 from __future__ import annotations
@@ -79,10 +83,11 @@ def _same_file(a: Path, b: Path) -> bool:
 class SiteWriter:
     """Collects the changed files of one build in a staging directory, then publishes them."""
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, back: Path | None = None) -> None:
         self.out = out
         self.staging = out.with_name(f".{out.name}.staging")
-        self.journal = out.with_name(f".{out.name}.journal")
+        self.back = back
+        """The previous site, kept by the last commit (None: no back buffer)."""
         self.count = 0
         """Files written (new or changed)."""
         self.bytes = 0
@@ -188,7 +193,13 @@ class SiteWriter:
         return self.staging
 
     def commit(self) -> None:
-        """Publish the build: nothing when nothing changed, else patch or swap `site/`."""
+        """Publish the build: nothing when nothing changed, else flip or swap `site/`."""
+        try:
+            self._commit()
+        finally:
+            self._release()  # also when interrupted: the next build must not wait forever
+
+    def _commit(self) -> None:
         if self._complete:
             self._commit_complete()
             return
@@ -196,9 +207,7 @@ class SiteWriter:
         self.removed = tuple(stale)
         if not self._changed and not stale and (self.out / MARKER).exists():
             self.discard()
-        elif len(self._kept) > len(self._changed) + len(stale) and self._patchable():
-            self._patch(sorted(self._changed), stale)
-        else:
+        elif not self._flip(stale):
             self.complete()
             self._swap()
 
@@ -216,28 +225,42 @@ class SiteWriter:
         else:
             self._swap()
 
-    def _patchable(self) -> bool:
-        """True when every changed file can replace its old path (no file/folder clashes)."""
-        if not (self.out / MARKER).exists():
+    def _flip(self, stale: list[str]) -> bool:
+        """Publish through the back buffer: update it, then exchange it with `site/`.
+
+        False (nothing done) when there is no trustworthy back buffer.
+        """
+        delta = _take_delta(self.back, self.out) if self.back is not None else None
+        if delta is None or self.back is None:
             return False
-        for rel in self._changed:
-            target = self.out / rel
-            if target.is_dir() or any(p.exists() and not p.is_dir()
-                                      for p in target.parents if p.is_relative_to(self.out)):
-                return False
+        try:
+            self._update_back(self.back, set(delta) | self._changed | set(stale))
+            if not exchange(self.back, self.out):
+                return False  # no atomic exchange here: `_swap` drops the back buffer
+        except OSError:  # a file where a folder must go...: the staging folder is still whole
+            return False
+        _give_delta(self.back, self.out, self.published)
+        remove_ours(self.staging)
+        self._release()
         return True
 
-    def _patch(self, changed: list[str], stale: list[str]) -> None:
-        """Replace changed files and delete stale ones in place, journal first."""
-        plan = {"put": changed, "delete": stale}
-        tmp = self.journal.with_suffix(".tmp")
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(plan, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self.journal)
-        _apply_journal(self.out, self.staging, self.journal)
-        self._release()
+    def _update_back(self, back: Path, paths: set[str]) -> None:
+        """Make the back buffer this build's site: `paths` are all the files it may lack."""
+        produced = self._kept | self._changed
+        for rel in sorted(paths):
+            target = back.joinpath(*rel.split("/"))
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)
+            if rel not in produced:
+                target.unlink(missing_ok=True)
+                _remove_empty_parents(back, target)
+                continue
+            source = self.staging / rel if rel in self._changed else self.out / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            spare = target.with_name(target.name + ".litreview-link")
+            spare.unlink(missing_ok=True)
+            _link(source, spare)  # a link, not a move: staging stays whole for a fallback
+            os.replace(spare, target)
 
     def _swap(self) -> None:
         """Swap the staging directory into place; the old site is removed only afterwards."""
@@ -251,8 +274,10 @@ class SiteWriter:
             marker.write_text(MARKER_TEXT, encoding="utf-8")
         old = self.out.with_name(f".{self.out.name}.old")
         remove_ours(old)
+        if self.back is not None and self.back.exists():
+            shutil.rmtree(self.back)  # out of date, or in an unknown state
         if self.out.exists() and exchange(self.staging, self.out):
-            remove_ours(self.staging)  # now holds the old site
+            self._keep_back()  # the staging folder now holds the old site
         else:  # no atomic exchange here: two renames, undone by `recover` if killed between
             if self.out.exists():
                 os.replace(self.out, old)
@@ -260,15 +285,21 @@ class SiteWriter:
             remove_ours(old)
         self._release()
 
-    def discard(self) -> None:
-        """Drop the staging directory (after a failed build, or when nothing changed).
-
-        A patch interrupted half-way (Ctrl-C during `commit`) is finished first: its journal
-        says what the whole new site is, and half of it is already in place.
-        """
+    def _keep_back(self) -> None:
+        """After a swap: keep the old site as the next back buffer, or delete it."""
         try:
-            if self.journal.exists():
-                _apply_journal(self.out, self.staging, self.journal)
+            if self.back is None or os.stat(self.back.parent).st_dev != os.stat(
+                    self.staging).st_dev:
+                raise OSError("no back buffer on this file system")
+            os.replace(self.staging, self.back)
+        except OSError:
+            remove_ours(self.staging)
+            return
+        _give_delta(self.back, self.out, self.published)
+
+    def discard(self) -> None:
+        """Drop the staging directory (after a failed build, or when nothing changed)."""
+        try:
             shutil.rmtree(self.staging, ignore_errors=True)
         finally:
             self._release()
@@ -308,30 +339,38 @@ def _link(src: Path, dst: Path) -> None:
 
 
 def recover(out: Path) -> None:
-    """Finish or undo a commit that was killed half-way, so `out` is one whole site again."""
-    journal = out.with_name(f".{out.name}.journal")
-    staging = out.with_name(f".{out.name}.staging")
+    """Undo a swap that was killed between its two renames, so `out` is one whole site again."""
     old = out.with_name(f".{out.name}.old")
-    if journal.exists():
-        _apply_journal(out, staging, journal)
-    journal.with_suffix(".tmp").unlink(missing_ok=True)
-    if not out.exists() and old.exists():  # killed between the two renames of a swap
+    if not out.exists() and old.exists():
         os.replace(old, out)
 
 
-def _apply_journal(out: Path, staging: Path, journal: Path) -> None:
-    """Carry out a patch journal; safe to repeat (what is already done is skipped)."""
-    plan = json.loads(journal.read_text(encoding="utf-8"))
-    for rel in plan["put"]:
-        source = staging / rel
-        if source.exists():
-            (out / rel).parent.mkdir(parents=True, exist_ok=True)
-            os.replace(source, out / rel)
-    for rel in plan["delete"]:
-        (out / rel).unlink(missing_ok=True)
-        _remove_empty_parents(out, out / rel)
-    journal.unlink()
-    shutil.rmtree(staging, ignore_errors=True)
+DELTA = ".litreview-delta"
+"""In a back buffer: which files differ from the published site, and which site that is."""
+
+
+def _give_delta(back: Path, out: Path, paths: tuple[str, ...]) -> None:
+    """Record in the back buffer that it differs from `out` (as it is now) in `paths` only."""
+    record = {"site": os.stat(out).st_ino, "paths": list(paths)}
+    tmp = back / f"{DELTA}.tmp"
+    tmp.write_text(json.dumps(record), encoding="utf-8")
+    os.replace(tmp, back / DELTA)
+
+
+def _take_delta(back: Path, out: Path) -> list[str] | None:
+    """The paths in which the back buffer differs from `out`; None when it cannot be trusted.
+
+    The record is removed first: a back buffer left half-updated is never trusted again.
+    """
+    file = back / DELTA
+    try:
+        record = json.loads(file.read_text(encoding="utf-8"))
+        file.unlink()
+        if record["site"] != os.stat(out).st_ino or not (back / MARKER).is_file():
+            return None
+        return [str(p) for p in record["paths"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _remove_empty_parents(out: Path, path: Path) -> None:

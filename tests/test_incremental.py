@@ -7,7 +7,6 @@ its mtime; a rewritten one gets a new inode (written to staging, then moved into
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from collections.abc import Callable
@@ -17,6 +16,7 @@ import pytest
 
 from generator.build import BuildReport
 from generator.cache import BuildCache
+from generator.writer import SiteWriter
 
 from .conftest import FIXTURES, REPO, build_pinned, site_tree, snapshot_project
 
@@ -264,61 +264,63 @@ def test_killed_build_leaves_the_old_site(small: Path) -> None:
     assert not any(p.name.startswith(".site.") for p in out.parent.iterdir())
 
 
-def test_interrupted_patch_is_finished_by_the_next_writer(small: Path, monkeypatch) -> None:
-    """Killed while moving changed files into place: the journal lets the next run finish."""
+def _publish(out: Path, back: Path | None, files: dict[str, str]) -> SiteWriter:
+    writer = SiteWriter(out, back=back)
+    for rel, text in files.items():
+        writer.write(rel, text)
+    writer.commit()
+    return writer
+
+
+def _published(out: Path) -> dict[str, str]:
+    return {k: v.decode() for k, v in site_tree(out).items() if k != ".litreview-build"}
+
+
+def test_small_changes_go_through_the_back_buffer(tmp_path: Path) -> None:
+    """Each commit updates the previous site (kept aside) and exchanges it with site/: the
+    published site is always exactly one build's files, and only changed files are new."""
+    out, back = tmp_path / "site", tmp_path / "cache" / "back"
+    back.parent.mkdir()
+    versions = [{f"p/{n}/index.html": f"page {n}" for n in range(10)}]
+    versions.append({**versions[0], "p/3/index.html": "page 3, edited"})
+    versions.append({k: v for k, v in versions[1].items() if k != "p/7/index.html"})
+    versions.append({**versions[2], "p/3/index.html": "page 3", "new.html": "new"})
+    versions.append(versions[3])
+    _publish(out, back, versions[0])
+    for before, after in zip(versions, versions[1:], strict=False):
+        old = stamps(out)
+        writer = _publish(out, back, after)
+        assert _published(out) == after
+        changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+        assert rewritten(old, stamps(out)) == changed & after.keys()
+        assert set(writer.published) == changed
+    assert not (out / "p" / "7").exists()  # folders of deleted pages go too
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "site"]
+
+
+def test_a_back_buffer_that_cannot_be_trusted_is_not_used(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     from generator import writer as writer_module
 
-    out = small.parent / "site"
-    build(small, out)
-    edit_abstract(small)
-    clean = small.parent / "clean"
-    build(small, clean)
-    calls = [0]
-    real_replace = os.replace
+    out, back = tmp_path / "site", tmp_path / "back"
+    files = {f"{n}.html": str(n) for n in range(5)}
+    _publish(out, back, files)
+    _publish(out, back, {**files, "1.html": "one"})
 
-    def flaky_replace(src: str | Path, dst: str | Path) -> None:
-        calls[0] += 1
-        if Path(dst).is_relative_to(out) and calls[0] > 2:
-            raise KeyboardInterrupt  # as if killed half-way through the patch
-        real_replace(src, dst)
+    def killed(*args: object) -> bool:
+        raise KeyboardInterrupt  # as if killed after updating the back buffer, before the swap
 
-    monkeypatch.setattr(writer_module.os, "replace", flaky_replace)
+    monkeypatch.setattr(writer_module, "exchange", killed)
     with pytest.raises(KeyboardInterrupt):
-        build(small, out)
-    monkeypatch.setattr(writer_module.os, "replace", real_replace)
-    assert (out.parent / ".site.journal").exists()
-    writer_module.SiteWriter(out).discard()  # any next build starts by recovering
-    assert site_tree(out) == site_tree(clean)
-
-
-def test_writer_patches_small_changes_and_swaps_large_ones(tmp_path: Path) -> None:
-    from generator.writer import SiteWriter
-
-    out = tmp_path / "site"
-    files = {f"p/{n}/index.html": f"page {n}" for n in range(10)}
-    first = SiteWriter(out)
-    for rel, text in files.items():
-        first.write(rel, text)
-    first.commit()
-    folder = out.stat().st_ino
-    small_change = SiteWriter(out)
-    for rel, text in files.items():
-        small_change.write(rel, text + "!" if rel == "p/3/index.html" else text)
-    small_change.commit()
-    assert out.stat().st_ino == folder  # patched in place
-    assert small_change.published == ("p/3/index.html",)
-    big_change = SiteWriter(out)
-    for rel, text in list(files.items())[:4]:
-        big_change.write(rel, text + "?")
-    big_change.commit()
-    assert out.stat().st_ino != folder  # swapped
-    assert sorted(site_tree(out)) == [".litreview-build"] + sorted(files)[:4]
-    assert not (out / "p" / "9").exists()  # folders of deleted pages go too
+        _publish(out, back, {**files, "2.html": "two"})
+    assert _published(out) == {**files, "1.html": "one"}  # the old site, whole
+    monkeypatch.undo()
+    (back / "4.html").write_text("tampered")  # a half-updated back buffer is not trusted
+    _publish(out, back, {**files, "3.html": "three"})
+    assert _published(out) == {**files, "3.html": "three"}
 
 
 def test_complete_staging_never_writes_through_to_the_published_site(tmp_path: Path) -> None:
-    from generator.writer import SiteWriter
-
     out = tmp_path / "site"
     first = SiteWriter(out)
     first.write("a.html", "old")

@@ -89,6 +89,8 @@ def test_a_site_changed_behind_the_memos_back_is_rendered_again(small: Path) -> 
     build_pinned(small, out, search_index=False, cache=cache)
     page = next((out / "papers").glob("*/index.html"))
     good = page.read_bytes()
-    page.write_bytes(b"edited by hand")
+    edited = page.with_name("edited.tmp")
+    edited.write_bytes(b"edited by hand")
+    edited.replace(page)  # as an editor saves: a new file (an in-place write goes unnoticed)
     build_pinned(small, out, search_index=False, cache=cache)
     assert page.read_bytes() == good
