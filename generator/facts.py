@@ -3,8 +3,8 @@
 - `paper_links()`: the paper's URLs, each named for what it is (arXiv abstract and PDF, code
   on GitHub and friends, a Hugging Face page, any other page), arXiv first.
 - `bibtex()`: a BibTeX entry built only from what is known (title, year and month, venue,
-  arXiv id, a URL, the organisation); no field is invented, so there is no `author` when the
-  listing gave only a count.
+  arXiv id, the paper's page, the organisation); no field is invented, so there is no
+  `author` when the listing gave only a count.
 - `topic_neighbours()`: the newer and older paper next to this one in each of its topics.
 
 It does no I/O and renders no markup; `render` registers these for the templates.
@@ -134,8 +134,9 @@ def bibtex(paper: Paper, title: str, page_url: str | None = None) -> str:
     found = arxiv_id(paper)
     if found:
         fields += [("eprint", found), ("archiveprefix", "arXiv")]
-    url = (f"https://arxiv.org/abs/{found}" if found else
-           next((u for u in paper.links), None) or page_url)
+    # The paper's own page: arXiv, else this site's page. Links found in an abstract are
+    # mostly code and data, not the paper, so they are never its url.
+    url = f"https://arxiv.org/abs/{found}" if found else page_url
     if url:
         # The url field is read verbatim; only braces would break the entry.
         fields.append(("url", url.replace("{", "%7B").replace("}", "%7D")))

@@ -269,6 +269,13 @@ def test_home_page_charts_link_to_topics(default_site) -> None:
     assert timeline is not None and timeline.select("rect.chart-bar")
 
 
+def test_long_term_index_has_a_letter_bar(default_site) -> None:
+    soup = _soup(default_site[0], "tags/index.html")
+    letters = soup.select("nav.letter-index a")
+    assert len(letters) > 10
+    assert all(soup.find(id=a["href"][1:]) is not None for a in letters)
+
+
 def test_dark_palette_covers_every_light_variable() -> None:
     css = (REPO / "templates" / "static" / "style.css").read_text(encoding="utf-8")
     blocks = re.findall(r"(:root[^{]*)\{([^}]*)\}", css)
