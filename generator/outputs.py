@@ -16,8 +16,8 @@ from typing import Any
 from .config import Config
 from .library import KINDS, Library, newest_first
 from .model import Paper
+from .pages import front_matter
 from .render import display_title
-from .reviews import backlink_records
 
 __all__ = ["feed_xml", "paper_record", "papers_json", "robots_txt", "sitemap_xml"]
 
@@ -25,35 +25,19 @@ ATOM = "http://www.w3.org/2005/Atom"
 FEED_SIZE = 50
 
 
+RECORD_KEYS = (
+    "id", "slug", "title", "title_missing", "abstract", "date", "venue", "authors_count",
+    "organization", "upvotes", "links", "topics", "tags", "listings", "source_topics", "sources",
+    "related", "status", "rating", "note", "discussed_in",
+)
+"""Key order of a papers.json object (the contract in DESIGN.md, plus editors' fields)."""
+
+
 def paper_record(paper: Paper, library: Library) -> dict[str, Any]:
-    """The papers.json object of one paper (the contract in DESIGN.md)."""
-    return {
-        "id": paper.id,
-        "slug": paper.slug,
-        "title": paper.title,
-        "title_missing": paper.title_missing,
-        "abstract": paper.abstract,
-        "date": paper.date,
-        "venue": paper.venue,
-        "authors_count": paper.authors_count,
-        "organization": paper.organization,
-        "upvotes": paper.upvotes,
-        "links": list(paper.links),
-        "topics": list(paper.topics),
-        "tags": list(paper.tags),
-        "listings": list(paper.listings),
-        "source_topics": list(paper.source_topics),
-        "sources": [{"listing": s.listing, "line": s.line} for s in paper.sources],
-        "related": [
-            {"slug": library.by_id[r.id].slug, "score": round(r.score, 3),
-             "reasons": list(r.reasons)}
-            for r in paper.related if r.id in library.by_id
-        ],
-        "status": paper.status,
-        "rating": paper.rating,
-        "note": paper.note or None,
-        "discussed_in": backlink_records(paper, library.by_id),
-    }
+    """The papers.json object of one paper: the front matter plus abstract and note."""
+    fields = front_matter(paper, library)
+    fields.update(abstract=paper.abstract, note=paper.note or None)
+    return {key: fields[key] for key in RECORD_KEYS}
 
 
 def papers_json(library: Library) -> str:
