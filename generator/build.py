@@ -17,11 +17,9 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
-from . import outputs
+from . import outputs, reuse
 from .cache import BuildCache
 from .config import load_config
-from .dedupe import assign_slugs, dedupe
-from .enrich import enrich
 from .errors import ContentError, StrictError
 from .fingerprint import BuildStamp
 from .library import Library
@@ -119,14 +117,15 @@ def build(root: Path, *, output: Path | None = None, base_url: str | None = None
           strict: bool = False, progress: Progress = _no_progress,
           search_index: bool = True, allow_broken_links: bool = False,
           check_only: bool = False, cache: BuildCache | None = None,
-          keep_search_index: bool = False) -> BuildReport:
+          keep_search_index: bool = False, force: bool = False) -> BuildReport:
     """Build the site of the project at `root` into `output` (default `root/site`).
 
     With `check_only`, stop once the content is read and checked (after the notes stage) and
     write nothing; `litreview check` and `new-note` use this. `cache` keeps parsed listings
     between builds (`BuildCache(root)`: on disk, under `.litreview-cache/`);
     `keep_search_index` keeps a published search index even when paper pages changed (`serve`,
-    for fast rebuilds).
+    for fast rebuilds). `force` runs every stage even when nothing changed since the last build
+    (`serve` does so once in the background, to fill its in-memory caches).
     """
     root = root.resolve()
     out = (output or root / "site").resolve()
@@ -142,25 +141,25 @@ def build(root: Path, *, output: Path | None = None, base_url: str | None = None
             root, out, builtin_theme_dir(),
             repr((base_url, strict, search_index, allow_broken_links, keep_search_index,
                   today())))
-        previous = stamp.unchanged_report() if stamp is not None else None
+        previous = stamp.unchanged_report() if stamp is not None and not force else None
     if previous is not None:
         return _unchanged(previous, report)
     if stamp is not None:
         stamp.forget()
 
     # Gather: read every listing with the reader its text calls for, repair each listing.
-    papers: list[Paper] = []
+    groups: list[list[Paper]] = []
     with report.stage("read + repair"):
         for listing, repaired, issues in _read_repaired(root, cache):  # order: by content
             report.issues.extend(listing.issues)
             report.issues.extend(issues)
             report.listings[listing.name] = (listing.layout, len(repaired))
-            papers.extend(repaired)
+            groups.append(repaired)
+    papers = [paper for group in groups for paper in group]
 
     # Identity: one paper per title across listings, with a stable id and a unique slug.
     with report.stage("dedupe"):
-        unique, report.merged = dedupe(papers)
-        unique = assign_slugs(unique)
+        unique, report.merged = reuse.identified(groups, cache)
 
     # Editors: apply the notes (duplicates settled, titles, tags, topics, hiding), then resolve
     # the wiki-links of notes and reviews, render them, and give cited papers backlinks.
@@ -180,15 +179,16 @@ def build(root: Path, *, output: Path | None = None, base_url: str | None = None
 
     # Enrich: topics, tags and related papers.
     with report.stage("enrich"):
-        enrichment = enrich(unique, config, root)
+        enrichment = reuse.enriched(unique, config, root, cache,
+                                    partial(_enrich, unique, config, root))
         report.issues.extend(enrichment.issues)
         report.unplaced = enrichment.unplaced
         # Editors' choices win over enrichment: their topics and tags, pinned/vetoed related.
         enriched, issues = pin_notes(enrichment.papers, report.overlay.applied,
                                      config.related.count)
         report.issues.extend(issues)
-        library = Library.build(enriched, descriptions=enrichment.descriptions,
-                                min_tag_papers=config.tags.min_papers)
+        library = reuse.library(enriched, cache, enrichment.descriptions,
+                                config.tags.min_papers)
     report.papers = len(library.papers)
     report.missing_titles = [p.slug for p in library.papers if p.title_missing]
     _fail_if_strict(report, strict)
@@ -215,6 +215,12 @@ def build(root: Path, *, output: Path | None = None, base_url: str | None = None
     if stamp is not None:
         stamp.save(replace(report, overlay=None, linked=None, changed_paths=()))
     return report
+
+
+def _enrich(papers: Sequence[Paper], config, root: Path):
+    from .enrich import enrich  # scikit-learn and SciPy: imported only when enrichment runs
+
+    return enrich(papers, config, root)
 
 
 def _unchanged(previous: BuildReport, now: BuildReport) -> BuildReport:

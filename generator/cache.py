@@ -8,7 +8,8 @@ these extra inputs (e.g. the build date, which resolves yearless dates). Entries
 unchanged listings again. A missing, stale or unreadable entry is recomputed, never an error.
 
 This module does not know what is cached or the stage order; `build` decides. It caches
-per-file results only: cross-file steps (dedupe, enrichment) always run on the whole set.
+per-file results and small named values; `reuse` decides when whole-collection stages (dedupe,
+enrichment, the library) may be reused, keeping them in `session` or as named values here.
 """
 
 from __future__ import annotations
@@ -52,12 +53,19 @@ def file_key(kind: str, path: Path, extra: str = "") -> str:
 class BuildCache:
     """Per-file results in memory and on disk; `enabled=False` computes everything afresh."""
 
-    def __init__(self, root: Path | None, *, enabled: bool = True) -> None:
+    def __init__(self, root: Path | None, *, enabled: bool = True,
+                 in_session: bool = False) -> None:
         self.directory = root / CACHE_DIR if root is not None and enabled else None
         self.enabled = enabled
+        self.in_session = in_session
+        """True when more builds follow in this process (`litreview serve`): stages then keep
+        in-memory state that makes the next build cheaper."""
         self.hits = 0
         self.misses = 0
         self._memory: dict[str, Any] = {}
+        self.session: dict[str, Any] = {}
+        """Results of whole-collection stages kept in memory between the builds of one process
+        (a `litreview serve` session), never written to disk (see `reuse`)."""
         self._used: set[str] = set()
         self._kinds: set[str] = set()
 

@@ -7,14 +7,16 @@ listings) map to their papers newest first, with explicit tie-breaks so output i
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
-import numpy as np
-from scipy import sparse
 from slugify import slugify
 
 from .model import Paper
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 __all__ = ["KINDS", "Library", "Term", "newest_first", "term_slug"]
 
@@ -95,6 +97,14 @@ class Library:
             links=MappingProxyType(term_links(ordered, terms)),
         )
 
+    def with_papers(self, papers: Sequence[Paper]) -> Library:
+        """This library's terms and links over `papers`, which must have the same ids, slugs,
+        dates, titles and terms as this library's (only other fields changed)."""
+        ordered = tuple(sorted(papers, key=lambda p: p.slug))
+        return replace(self, papers=ordered,
+                       by_id=MappingProxyType({p.id: p for p in ordered}),
+                       by_slug=MappingProxyType({p.slug: p for p in ordered}))
+
     def linked(self, term: Term, other_kind: str) -> list[tuple[Term, int]]:
         """Terms of `other_kind` sharing most papers with `term` (most first), with counts.
 
@@ -143,6 +153,7 @@ def term_links(papers: Sequence[Paper], terms: Mapping[str, Sequence[Term]], lim
     Counts are shared papers, from one sparse product per pair of kinds; ties go by term order
     (by name). The top `limit` per term are picked with NumPy, so a big tag costs no Python loop.
     """
+    import numpy as np
     index = {p.id: i for i, p in enumerate(papers)}
     out: dict[tuple[str, str, str], tuple[tuple[str, int], ...]] = {}
     for (kind, other), least in LINKED_KINDS.items():
@@ -164,6 +175,8 @@ def term_links(papers: Sequence[Paper], terms: Mapping[str, Sequence[Term]], lim
 
 def _incidence(terms: Sequence[Term], index: Mapping[str, int]) -> sparse.csr_matrix:
     """Papers x terms 0/1 matrix."""
+    import numpy as np
+    from scipy import sparse
     rows = [index[i] for t in terms for i in t.paper_ids]
     cols = [c for c, t in enumerate(terms) for _ in t.paper_ids]
     return sparse.csr_matrix((np.ones(len(rows), dtype=np.int64), (rows, cols)),

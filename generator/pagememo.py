@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from .cache import BuildCache, code_version
+from .warmmemo import WarmState, job_identity
 
 __all__ = ["PageMemo", "TrackedLibrary", "fingerprint"]
 
@@ -82,6 +83,10 @@ class Digester:
         except Exception:
             return os.urandom(16)
         return hashlib.blake2b(buffer.getvalue(), digest_size=16).digest()
+
+    def retain(self, objects: Mapping[int, Any]) -> None:
+        """Forget the digests of dataclasses other than `objects` (by id)."""
+        self._known = {k: v for k, v in self._known.items() if k in objects}
 
     def of_dataclass(self, obj: Any) -> bytes:
         """The digest of a dataclass instance of the registry, made once per build."""
@@ -314,8 +319,14 @@ class PageMemo:
         self.global_key = os.urandom(16)
         self.renderer: Any = None
         self.library: Any = None
+        self.tracked: Any = None
         self.skipped = 0
-        self.digester = Digester()
+        warm = cache.session.get(self.name) if cache.in_session else None
+        self.warm: WarmState | None = warm if warm is not None and warm.records is self.records \
+            else None
+        self.digester = self.warm.digester if self.warm is not None else Digester()
+        self._values: dict[Access, Any] = {}
+        self._job_keys: dict[Any, tuple[Any, bytes]] = {}
         self._digests: dict[int, tuple[Access, bytes]] = {}
         self._canonical: dict[Access, Access] = {}
         self._kept: set[bytes] = set()
@@ -327,7 +338,7 @@ class PageMemo:
         the recording library, for the other jobs (Markdown pages, outputs) to use too."""
         self.library = renderer.library
         _register(self.library)
-        renderer.library = TrackedLibrary(renderer.library)
+        renderer.library = self.tracked = TrackedLibrary(renderer.library)
         _track_templates(renderer.env)
         self.renderer = renderer
         env = renderer.env
@@ -343,16 +354,32 @@ class PageMemo:
         their files; every other job's files are kept as they are in the site."""
         todo = []
         same_global = self.old_global == self.global_key
+        # Warm (same process as the last build): the pages that read a changed value, found
+        # by comparing objects; the others are unchanged without looking at them.
+        dirty = self.warm.dirty(self._resolve) if same_global and self.warm is not None \
+            else None
         for kind, job in jobs:
-            key = self.digester.digest(_shape(job, self.renderer))
+            key = self._job_key(job)
             record = self.records.get(key) if same_global else None
-            if record is not None and self._unchanged(record) and all(
+            if record is not None and (
+                    key not in dirty if dirty is not None else self._unchanged(record)) and all(
                     writer.keep(stat[0]) for stat in record.files):
                 self._kept.add(key)
                 self.skipped += 1
                 continue
             todo.append((kind, _recorded(key, job)))
         return todo, partial(self._write, writer)
+
+    def _job_key(self, job: Job) -> bytes:
+        """The memo key of `job`: the digest of its shape, remembered by the job's identity
+        between the builds of one process."""
+        ident = job_identity(job, {id(self.renderer): "<renderer>", id(self.tracked): "<library>"})
+        known = self.warm.job_keys.get(ident) if self.warm is not None and ident is not None \
+            else None
+        key = known[1] if known is not None else self.digester.digest(_shape(job, self.renderer))
+        if ident is not None:
+            self._job_keys[ident] = (job, key)  # the job keeps the ids in `ident` unique
+        return key
 
     def _write(self, writer: Any, rel: str, data: Any) -> None:
         if not rel.startswith(DEPS_PREFIX):
@@ -392,8 +419,8 @@ class PageMemo:
         for access in reads:
             known = self._digests.get(id(access))
             if known is None:
-                known = self._digests[id(access)] = (access, self.digester.digest(
-                    self._resolve(access)))
+                value = self._values[access] = self._resolve(access)
+                known = self._digests[id(access)] = (access, self.digester.digest(value))
             h.update(known[1])
         return h.digest()
 
@@ -428,3 +455,20 @@ class PageMemo:
             if all(files):
                 records[key] = Record(reads, self._combined(reads), files)  # type: ignore[arg-type]
         self.cache.remember(self.name, (self.global_key, records))
+        if self.cache.in_session:
+            self._keep_warm(records)
+
+    def _keep_warm(self, records: dict[bytes, Record]) -> None:
+        """Keep what the next build of this process needs to plan without digests."""
+        warm = self.warm
+        if warm is None or warm.global_key != self.global_key:
+            warm = WarmState(records, self.global_key, self.digester)
+            warm.values = self._values
+            warm.index(records)
+        else:
+            dropped = [key for key in self.records if key not in records]
+            warm.adopt(self._values, records, [k for k in self._ran if k in records], dropped,
+                       self.records)
+        warm.job_keys = self._job_keys
+        self.digester.retain(_registry)
+        self.cache.session[self.name] = warm

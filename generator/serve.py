@@ -161,7 +161,7 @@ class Preview:
         self.out = (output or self.root / "site").resolve()
         self.host, self.port, self.base_override = host, port, base_url
         self.search_index, self.log = search_index, log
-        self.cache = BuildCache(self.root)
+        self.cache = BuildCache(self.root, in_session=True)
         self.server: PreviewServer | None = None
         self.report: BuildReport | None = None
         self._stop = threading.Event()
@@ -181,6 +181,10 @@ class Preview:
         self.server = make_server(self.host, self.port, self.out, self.base_url)
         self.rebuild(["(start)"], first=True)
         self._spawn(self.server.serve_forever, "litreview-http")
+        if self.report is not None and self.report.skipped:
+            # The site was up to date, so nothing is in memory yet: a quiet full pass (it
+            # writes nothing) makes the first edit as fast as the following ones.
+            self._spawn(self._warm_up, "litreview-warm-up")
         self._spawn(self._watch, "litreview-watch")
         host, port = self.server.server_address[:2]
         shown = "localhost" if host in ("127.0.0.1", "::1", "0.0.0.0") else host
@@ -204,7 +208,11 @@ class Preview:
             if not self._stop.is_set():
                 self.rebuild(changed)
 
-    def rebuild(self, changed: list[str], first: bool = False) -> BuildFailure | None:
+    def _warm_up(self) -> None:
+        self.rebuild(["(warm-up)"], force=True)
+
+    def rebuild(self, changed: list[str], first: bool = False,
+                force: bool = False) -> BuildFailure | None:
         """Build now; publish a reload (or the failure) to open pages; return the failure."""
         assert self.server is not None
         start = time.perf_counter()
@@ -213,7 +221,7 @@ class Preview:
                 # Re-indexing search takes seconds at scale: kept as it was while editing.
                 report = build(self.root, output=self.out, base_url=self.base_override,
                                search_index=self.search_index, cache=self.cache,
-                               keep_search_index=not first)
+                               keep_search_index=not first, force=force)
             # Whatever a build raises (bad YAML, a template error, a bug) is shown, not fatal.
             except Exception as exc:
                 failure = describe_error(exc, self.root)

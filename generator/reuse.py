@@ -1,0 +1,132 @@
+"""Reuse of whole-collection stage results between builds (dedupe, enrichment, the library).
+
+The per-file cache (`cache`) makes reading unchanged listings free; this module does the same
+for the stages that look at every paper at once, so that editing one note of a 50,000-paper
+collection does not redo the work of the other 49,999:
+
+- `identified()`: de-duplication and slugs, reused while every listing's repaired papers are
+  the very same objects as in the last build of this process (a `litreview serve` session).
+- `enriched()`: topics, tags and related links, reused while the enrichment inputs are equal:
+  every field of every paper (in order) but the editorial ones (`EDITORIAL_FIELDS`), the
+  related/tags settings, the taxonomy and the code. Kept in memory and on disk
+  (`.litreview-cache/state/`), so a note's prose, status or rating edited between two
+  `litreview build` runs skips enrichment too.
+- `library()`: the term indexes of the last library, reused while no paper's terms, date,
+  title or slug changed.
+
+Reused results keep object identity for unchanged papers, which the page memo (`pagememo`)
+uses to skip unchanged pages cheaply. This module never decides what a stage computes; a
+result is reused only when recomputing it would give the same value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import operator
+import pickle
+from collections.abc import Callable, Sequence
+from dataclasses import fields, replace
+from pathlib import Path
+from typing import Any
+
+from .cache import BuildCache, code_version
+from .config import Config
+from .dedupe import assign_slugs, dedupe
+from .library import Library
+from .model import Paper
+
+__all__ = ["enriched", "identified", "library"]
+
+ENRICHED_FIELDS = ("topics", "tags", "related")
+"""What enrichment adds to a paper; every other field is the input's."""
+EDITORIAL_FIELDS = ("status", "rating", "note", "note_html", "discussed_in", "related")
+"""Fields enrichment never reads: what an editor's note shows (prose, status, rating), the
+backlinks of wiki-links, and related links (enrichment makes them; notes pin them after)."""
+_KEY_FIELDS = tuple(f.name for f in fields(Paper) if f.name not in EDITORIAL_FIELDS)
+"""Every other field is part of the enrichment key: a superset of what it reads is safe (a
+change there recomputes), so a field added to `Paper` is covered without touching this."""
+
+
+def _same_items(old: Sequence[Any], new: Sequence[Any]) -> bool:
+    """True when `old` and `new` hold the very same objects in the same order."""
+    return len(old) == len(new) and all(map(operator.is_, old, new))
+
+
+def identified(groups: Sequence[list[Paper]], cache: BuildCache) -> tuple[list[Paper], int]:
+    """`dedupe` and `assign_slugs` of the papers of every listing (`groups`, in build order)."""
+    kept = cache.session.get("identified")
+    if kept is not None and _same_items(kept[0], groups):
+        return kept[1]
+    unique, merged = dedupe(paper for group in groups for paper in group)
+    result = (assign_slugs(unique), merged)
+    cache.session["identified"] = (tuple(groups), result)
+    return result
+
+
+def _enrichment_key(papers: Sequence[Paper], config: Config, root: Path,
+                    fields: Sequence[str]) -> bytes:
+    from .enrich.taxonomy import TAXONOMY_FILE, builtin_taxonomy_path
+
+    project = root / TAXONOMY_FILE
+    taxonomy = (project if project.is_file() else builtin_taxonomy_path()).read_bytes()
+    rows = [tuple(getattr(p, name) for name in fields) for p in papers]
+    h = hashlib.blake2b(digest_size=20)
+    h.update(pickle.dumps((code_version(), config.related, config.tags, taxonomy, tuple(fields)),
+                          protocol=pickle.HIGHEST_PROTOCOL))
+    h.update(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL))
+    return h.digest()
+
+
+def enriched(papers: Sequence[Paper], config: Config, root: Path, cache: BuildCache,
+             compute: Callable[[], Any]) -> Any:
+    """The `Enrichment` of `papers`: `compute()`'s, or the last one while its inputs are equal.
+
+    A reused enrichment is rebuilt from the kept topics, tags and related links of each paper;
+    papers that are the very same objects as last time get their very same enriched copies.
+    """
+    from .enrich import Enrichment
+
+    key = _enrichment_key(papers, config, root, _KEY_FIELDS)
+    session = cache.session.get("enriched")
+    if session is not None and session[0] == key:
+        old_inputs, old_result = session[1], session[2]
+        fresh = [o if n is i else replace(n, **{f: getattr(o, f) for f in ENRICHED_FIELDS})
+                 for n, i, o in zip(papers, old_inputs, old_result.papers, strict=True)]
+        result = replace(old_result, papers=fresh)
+    else:
+        stored = cache.recall("enrichment")
+        if isinstance(stored, tuple) and len(stored) == 4 and stored[0] == key:
+            _, added, descriptions, issues = stored
+            fresh = [replace(p, **dict(zip(ENRICHED_FIELDS, extra, strict=True)))
+                     for p, extra in zip(papers, added, strict=True)]
+            result = Enrichment(fresh, list(issues), descriptions)
+        else:
+            result = compute()
+            cache.remember("enrichment", (
+                key, [tuple(getattr(p, f) for f in ENRICHED_FIELDS) for p in result.papers],
+                dict(result.descriptions), tuple(result.issues)))
+    cache.session["enriched"] = (key, tuple(papers), result)
+    return result
+
+
+def _terms_of(paper: Paper) -> tuple[Any, ...]:
+    """Everything of a paper the library's term indexes depend on."""
+    return (paper.id, paper.slug, paper.date, paper.title, paper.topics, paper.tags,
+            paper.venue, paper.listings)
+
+
+def library(papers: Sequence[Paper], cache: BuildCache, descriptions: Any,
+            min_tag_papers: int) -> Library:
+    """`Library.build(...)`, reusing the last library's terms when no paper's terms changed."""
+    kept = cache.session.get("library")
+    if kept is not None:
+        old_papers, old_library, old_args = kept
+        if old_args == (dict(descriptions), min_tag_papers) and len(old_papers) == len(papers) \
+                and all(n is o or _terms_of(n) == _terms_of(o)
+                        for n, o in zip(papers, old_papers, strict=True)):
+            result = old_library.with_papers(papers)
+            cache.session["library"] = (tuple(papers), result, old_args)
+            return result
+    result = Library.build(papers, descriptions=descriptions, min_tag_papers=min_tag_papers)
+    cache.session["library"] = (tuple(papers), result, (dict(descriptions), min_tag_papers))
+    return result

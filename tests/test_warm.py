@@ -1,0 +1,142 @@
+"""Warm rebuilds (one process, as in `litreview serve`): stage results and page decisions are
+reused from memory, and every site they give is byte-identical to a clean build's.
+
+The edits run in sequence on one in-session cache, so each build starts from the in-memory
+state the previous one left (including after a build that failed).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import generator.enrich
+from generator.build import BuildReport
+from generator.cache import BuildCache
+from generator.errors import LitreviewError
+from generator.pagememo import PageMemo
+
+from .conftest import REPO, build_pinned, describe_tree_diff, site_tree, snapshot_project
+
+NOTE = "is-this-the-subspace-you-are-looking-for-an-interpretability-illusion-for.md"
+
+
+def build(root: Path, out: Path, cache: BuildCache) -> BuildReport:
+    return build_pinned(root, out, search_index=False, cache=cache)
+
+
+def _note(root: Path) -> Path:
+    return root / "content" / "notes" / NOTE
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def note_prose(root: Path) -> None:
+    with open(_note(root), "a", encoding="utf-8") as f:
+        f.write("\nRe-read in June: the appendix has the proof sketch.\n")
+
+
+def note_status(root: Path) -> None:
+    _replace(_note(root), "status: key", "status: reading")
+
+
+def note_tags(root: Path) -> None:
+    _replace(_note(root), "tags: [activation patching,", "tags: [causal abstraction,")
+
+
+def note_title(root: Path) -> None:
+    _replace(_note(root), "\nstatus:", "\ntitle: The Subspace Illusion\nstatus:")
+
+
+def listing_abstract(root: Path) -> None:
+    listing = sorted((root / "content" / "listings").iterdir())[0]
+    text = listing.read_text(encoding="utf-8")
+    word = re.search(r"\b(model|models|method)\b", text)
+    assert word is not None
+    listing.write_text(text[:word.start()] + "approach" + text[word.end():], encoding="utf-8")
+
+
+def broken_note(root: Path) -> None:
+    _replace(_note(root), "rating: 5", "rating: [5")
+
+
+def fixed_note(root: Path) -> None:
+    _replace(_note(root), "rating: [5", "rating: 4")
+
+
+def remove_note(root: Path) -> None:
+    _note(root).unlink()
+
+
+EDITS: list[Callable[[Path], None]] = [note_prose, note_status, note_tags, listing_abstract,
+                                       broken_note, fixed_note, note_title, remove_note]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = snapshot_project(REPO, tmp_path / "project")
+    if not _note(root).is_file():
+        pytest.skip("the default project's example note is gone")
+    return root
+
+
+def test_warm_rebuilds_equal_clean_builds(project: Path, tmp_path: Path) -> None:
+    out, cache = tmp_path / "site", BuildCache(project, in_session=True)
+    build(project, out, cache)
+    for number, edit in enumerate(EDITS):
+        before = site_tree(out)
+        edit(project)
+        if edit is broken_note:
+            with pytest.raises(LitreviewError):
+                build(project, out, cache)
+            assert site_tree(out) == before, "a failed build must not touch the site"
+            continue
+        report = build(project, out, cache)
+        clean = tmp_path / f"clean-{number}"
+        build(project, clean, BuildCache(None))
+        expected, actual = site_tree(clean), site_tree(out)
+        assert actual == expected, f"after {edit.__name__}: " + describe_tree_diff(
+            expected, actual)
+        changed = {rel for rel in before.keys() | actual.keys()
+                   if before.get(rel) != actual.get(rel)}
+        assert changed, f"{edit.__name__} must change the site"
+        assert set(report.changed_paths) == changed, edit.__name__
+
+
+def test_a_note_edit_reuses_enrichment_and_plans_pages_without_digests(
+        project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out, cache = tmp_path / "site", BuildCache(project, in_session=True)
+    build(project, out, cache)
+    build(project, out, cache)  # nothing changed: fills the warm state of the page memo
+    note_prose(project)
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise AssertionError("ran again")
+
+    monkeypatch.setattr(generator.enrich, "enrich", fail)  # enrichment must be reused
+    monkeypatch.setattr(PageMemo, "_unchanged", fail)  # no page proven unchanged by digests
+    report = build(project, out, cache)
+    page = out / "papers" / NOTE.removesuffix(".md") / "index.html"
+    assert "the appendix has the proof sketch" in page.read_text(encoding="utf-8")
+    assert 0 < len(report.changed_paths) <= 5, report.changed_paths
+    assert report.jobs_reused > 1000
+
+
+def test_a_new_process_reuses_enrichment_from_disk(project: Path, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "site"
+    build(project, out, BuildCache(project))
+    note_status(project)
+    monkeypatch.setattr(generator.enrich, "enrich", lambda *a, **k: pytest.fail("enriched"))
+    build(project, out, BuildCache(project))
+    clean = tmp_path / "clean"
+    monkeypatch.undo()
+    build(project, clean, BuildCache(None))
+    assert site_tree(out) == site_tree(clean)
