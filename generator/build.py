@@ -303,11 +303,12 @@ def _output_jobs(library: Library, config, reviews: Sequence[Review]) -> list[tu
     files: dict[str, Callable[[], str]] = {
         "papers.json": partial(outputs.papers_json, library),
         "feed.xml": partial(outputs.feed_xml, library, config),
-        "sitemap.xml": partial(outputs.sitemap_xml, library, config, [r.slug for r in reviews]),
         "robots.txt": partial(outputs.robots_txt, config),
         ".nojekyll": str,
     }
-    return [("outputs", partial(_named_file, rel, make)) for rel, make in files.items()]
+    sitemap = partial(outputs.sitemap_files, library, config, [r.slug for r in reviews])
+    return [("outputs", partial(_named_file, rel, make)) for rel, make in files.items()] + [
+        ("outputs", sitemap)]  # sitemap.xml, and sitemap-N.xml past the sitemaps.org limits
 
 
 def _named_file(rel: str, make: Callable[[], str]) -> tuple[tuple[str, str]]:
