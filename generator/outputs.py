@@ -1,7 +1,7 @@
 """Machine-readable outputs: papers.json, the Atom feed, sitemap.xml, robots.txt, .nojekyll.
 
 All paper text is serialised by a JSON encoder (orjson, `json`) or `xml.etree`, which escape it;
-the sitemap holds only URLs, each escaped by `xml.sax.saxutils.escape` between fixed tags.
+the sitemap holds only URLs, each escaped (`&`, `<`, `>`) between fixed tags.
 Output is deterministic (no build timestamps: the feed's `updated` is the newest paper date).
 papers.json holds one record a line (`paper_record_text`, which a caller may memoise per
 paper). HTML pages are rendered elsewhere (`render`); which pages exist is `render.page_jobs`'s
@@ -15,14 +15,12 @@ import json
 import math
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
+from html import escape as _html_escape
 from typing import TYPE_CHECKING, Any
-from xml.sax.saxutils import escape
 
 import orjson
 
 from .library import KINDS, newest_first
-from .pages import front_matter
-from .render import display_title
 
 if TYPE_CHECKING:
     from .config import Config
@@ -46,6 +44,8 @@ RECORD_KEYS = (
 
 def paper_record(paper: Paper, library: Library) -> dict[str, Any]:
     """The papers.json object of one paper: the front matter plus abstract and note."""
+    from .pages import front_matter  # here, not at the top: importing outputs stays cheap
+
     fields = front_matter(paper, library)
     fields.update(abstract=paper.abstract, note=paper.note or None)
     return {key: fields[key] for key in RECORD_KEYS}
@@ -95,6 +95,11 @@ SITEMAP_BYTES = 50 * 1024 * 1024
 _XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
+def _xml_text(text: str) -> str:
+    """`text` safe as XML character data (`&`, `<`, `>` escaped)."""
+    return _html_escape(text, quote=False)
+
+
 def site_pages(library: Library, config: Config, review_slugs: Sequence[str] = ()) -> list[str]:
     """Site-relative paths of every HTML page a reader can reach, in site order: home, papers,
     each kind's index and term pages (with page 2, 3, ... of long terms), reviews, the map.
@@ -116,14 +121,14 @@ def sitemap_files(library: Library, config: Config, review_slugs: Sequence[str] 
     """The sitemap as (site path, text) pairs: `sitemap.xml` listing every page, or, past
     `SITEMAP_URLS` URLs or `SITEMAP_BYTES` bytes, `sitemap.xml` as a sitemap index of
     `sitemap-1.xml`, `sitemap-2.xml`, ... each within both limits."""
-    prefix = escape(absolute(config, ""))
-    lines = [f"<url><loc>{prefix}{escape(path)}</loc></url>\n"
+    prefix = _xml_text(absolute(config, ""))
+    lines = [f"<url><loc>{prefix}{_xml_text(path)}</loc></url>\n"
              for path in site_pages(library, config, review_slugs)]
     parts = _split_sitemap(lines, _sitemap_text("urlset", []))
     if len(parts) == 1:
         return [("sitemap.xml", _sitemap_text("urlset", parts[0]))]
     names = [f"sitemap-{n}.xml" for n in range(1, len(parts) + 1)]
-    index = [f"<sitemap><loc>{escape(absolute(config, name))}</loc></sitemap>\n"
+    index = [f"<sitemap><loc>{_xml_text(absolute(config, name))}</loc></sitemap>\n"
              for name in names]
     return [("sitemap.xml", _sitemap_text("sitemapindex", index)),
             *((name, _sitemap_text("urlset", part)) for name, part in zip(names, parts,
@@ -152,6 +157,8 @@ def _sitemap_text(root: str, lines: Sequence[str]) -> str:
 
 def feed_xml(library: Library, config: Config) -> str:
     """An Atom feed of the newest papers."""
+    from .render import display_title  # here, not at the top: importing outputs stays cheap
+
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     newest = newest_first(library.papers)[:FEED_SIZE]

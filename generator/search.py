@@ -12,7 +12,6 @@ attributes), does not render the search page, and does not know the stage order 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import shutil
 import subprocess
@@ -94,6 +93,8 @@ def build_search_index(site: Path, plan: SearchPlan) -> SearchResult:
     bundle = site / BUNDLE_DIR
     try:
         if plan.backend == "python":
+            import asyncio  # here, not at the top: a skipped build never indexes
+
             asyncio.run(asyncio.wait_for(_index_with_python(site, bundle), TIMEOUT_SECONDS))
         else:
             _index_with_npx(site)
@@ -131,6 +132,8 @@ async def _index_with_python(site: Path, bundle: Path) -> None:
 
 async def _settle(bundle: Path) -> None:
     """Return once `bundle` is complete on disk; fail after SETTLE_SECONDS."""
+    import asyncio
+
     loop = asyncio.get_running_loop()
     deadline = loop.time() + SETTLE_SECONDS
     while (problem := bundle_problem(bundle)) is not None:
