@@ -140,7 +140,7 @@ def build(root: Path, *, output: Path | None = None, base_url: str | None = None
         stamp = None if check_only or cache.directory is None else BuildStamp.take(
             root, out, builtin_theme_dir(),
             repr((base_url, strict, search_index, allow_broken_links, keep_search_index,
-                  today())))
+                  today())), cache.session.setdefault("input digests", {}))
         previous = stamp.unchanged_report() if stamp is not None and not force else None
     if previous is not None:
         return _unchanged(previous, report)
@@ -212,8 +212,9 @@ def build(root: Path, *, output: Path | None = None, base_url: str | None = None
     report.changed_paths, report.jobs_reused = writer.published, memo.skipped
     memo.save()
     cache.finish()
-    if stamp is not None:
-        stamp.save(replace(report, overlay=None, linked=None, changed_paths=()))
+    if stamp is not None:  # the output folders' stamps: walked now, or when serve stops
+        cache.later("stamp", partial(stamp.save, replace(report, overlay=None, linked=None,
+                                                          changed_paths=())))
     return report
 
 

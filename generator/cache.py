@@ -20,7 +20,7 @@ import pickle
 import sys
 import tempfile
 from collections.abc import Callable
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -63,6 +63,7 @@ class BuildCache:
         self.hits = 0
         self.misses = 0
         self._memory: dict[str, Any] = {}
+        self._unsaved: dict[str, Callable[[], None]] = {}
         self.session: dict[str, Any] = {}
         """Results of whole-collection stages kept in memory between the builds of one process
         (a `litreview serve` session), never written to disk (see `reuse`)."""
@@ -104,13 +105,29 @@ class BuildCache:
             (self.directory / ".gitignore").write_text("*\n")
 
     def remember(self, name: str, value: Any) -> None:
-        """Keep a small value (e.g. the last search-index summary) for the next build."""
+        """Keep a value (e.g. the last search-index summary) for the next build. In a session
+        it is written to disk by `flush()`, not after every build."""
         if self.enabled:
             key = f"state/{name}"
             self._used.add(key)
             self._kinds.add("state")
             self._memory[key] = value
-            self._store(key, value)
+            self.later(key, partial(self._store, key, value))
+
+    def later(self, name: str, save: Callable[[], None]) -> None:
+        """Run `save` now, or in a session at the next `flush()` (a later `save` under the same
+        `name` replaces an earlier one). Saved state must be safe to find stale: a serve killed
+        before flushing leaves the previous state, which the next build re-checks."""
+        if self.in_session:
+            self._unsaved[name] = save
+        else:
+            save()
+
+    def flush(self) -> None:
+        """Write what the session kept for later (`later`) to disk."""
+        unsaved, self._unsaved = self._unsaved, {}
+        for save in unsaved.values():
+            save()
 
     def recall(self, name: str) -> Any:
         """The value last `remember`ed under `name`, or None."""

@@ -48,13 +48,27 @@ def _files(folder: Path) -> list[Path]:
                   if p.is_file() and "__pycache__" not in p.parts)
 
 
-def inputs_digest(root: Path, theme: Path, options: str) -> str:
+def _file_digest(path: Path, known: dict[str, tuple[tuple[int, ...], bytes]] | None) -> bytes:
+    """SHA-256 of a file; with `known`, reused while its size, mtime and inode are the same
+    (a `serve` session re-reads only the files that were saved)."""
+    if known is None:
+        return hashlib.sha256(path.read_bytes()).digest()
+    st = path.stat()
+    signature = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+    hit = known.get(str(path))
+    if hit is None or hit[0] != signature:
+        hit = known[str(path)] = (signature, hashlib.sha256(path.read_bytes()).digest())
+    return hit[1]
+
+
+def inputs_digest(root: Path, theme: Path, options: str,
+                  known: dict[str, tuple[tuple[int, ...], bytes]] | None = None) -> str:
     """Digest of every input of a build of `root` with built-in `theme` and `options`."""
     h = hashlib.sha256(f"{code_version()}\0{_library_versions()}\0{options}\0".encode())
     for base in (root / "content", root / "templates", theme):
         for path in _files(base):
             h.update(f"{base.name}/{path.relative_to(base).as_posix()}\0".encode())
-            h.update(hashlib.sha256(path.read_bytes()).digest())
+            h.update(_file_digest(path, known))
     config = root / "litreview.yaml"
     h.update(config.read_bytes() if config.is_file() else b"no config")
     return h.hexdigest()
@@ -95,9 +109,11 @@ class BuildStamp:
     out: Path
 
     @classmethod
-    def take(cls, root: Path, out: Path, theme: Path, options: str) -> BuildStamp:
+    def take(cls, root: Path, out: Path, theme: Path, options: str,
+             known: dict[str, tuple[tuple[int, ...], bytes]] | None = None) -> BuildStamp:
+        """The stamp of the inputs as they are now (`known`: file digests to reuse by stat)."""
         name = hashlib.sha256(str(out).encode()).hexdigest()[:12]
-        return cls(inputs_digest(root, theme, options),
+        return cls(inputs_digest(root, theme, options, known),
                    root / CACHE_DIR / f"last-build-{name}.pickle", out)
 
     def unchanged_report(self) -> Any | None:

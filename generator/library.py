@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from slugify import slugify
 
@@ -56,6 +56,15 @@ class Term:
     @property
     def count(self) -> int:
         return len(self.paper_ids)
+
+
+def reads_only(*attributes: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Mark a `Library` method whose result depends only on its arguments and these
+    attributes (the page memo skips re-checking it while they are the very same objects)."""
+    def mark(method: Callable[..., Any]) -> Callable[..., Any]:
+        method.reads_only = attributes  # type: ignore[attr-defined]
+        return method
+    return mark
 
 
 def newest_first(papers: Iterable[Paper]) -> list[Paper]:
@@ -105,6 +114,7 @@ class Library:
                        by_id=MappingProxyType({p.id: p for p in ordered}),
                        by_slug=MappingProxyType({p.slug: p for p in ordered}))
 
+    @reads_only("links", "by_term")
     def linked(self, term: Term, other_kind: str) -> list[tuple[Term, int]]:
         """Terms of `other_kind` sharing most papers with `term` (most first), with counts.
 
@@ -114,9 +124,11 @@ class Library:
         pairs = self.links.get((term.kind, term.name, other_kind), ())
         return [(self.by_term[(other_kind, name)], count) for name, count in pairs]
 
+    @reads_only("by_id")
     def papers_of(self, term: Term) -> list[Paper]:
         return [self.by_id[i] for i in term.paper_ids]
 
+    @reads_only("by_term")
     def term(self, kind: str, name: str) -> Term | None:
         """The term `name` of taxonomy `kind` (e.g. `("venues", "NeurIPS")`), or None."""
         return self.by_term.get((kind, name))

@@ -356,8 +356,8 @@ class PageMemo:
         same_global = self.old_global == self.global_key
         # Warm (same process as the last build): the pages that read a changed value, found
         # by comparing objects; the others are unchanged without looking at them.
-        dirty = self.warm.dirty(self._resolve) if same_global and self.warm is not None \
-            else None
+        dirty = self.warm.dirty(self._resolve, self._steady) \
+            if same_global and self.warm is not None else None
         for kind, job in jobs:
             key = self._job_key(job)
             record = self.records.get(key) if same_global else None
@@ -369,6 +369,15 @@ class PageMemo:
                 continue
             todo.append((kind, _recorded(key, job)))
         return todo, partial(self._write, writer)
+
+    def _steady(self, method: str) -> bool:
+        """True when library method `method` reads only attributes that are the very same
+        objects as in the last build (see `library.reads_only`)."""
+        assert self.warm is not None
+        needs = getattr(getattr(type(self.library), method, None), "reads_only", None)
+        old = self.warm.library
+        return bool(needs) and old is not None and all(
+            getattr(self.library, name) is getattr(old, name) for name in needs)
 
     def _job_key(self, job: Job) -> bytes:
         """The memo key of `job`: the digest of its shape, remembered by the job's identity
@@ -469,6 +478,6 @@ class PageMemo:
             dropped = [key for key in self.records if key not in records]
             warm.adopt(self._values, records, [k for k in self._ran if k in records], dropped,
                        self.records)
-        warm.job_keys = self._job_keys
+        warm.job_keys, warm.library = self._job_keys, self.library
         self.digester.retain(_registry)
         self.cache.session[self.name] = warm

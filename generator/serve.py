@@ -13,6 +13,7 @@ and is not a production server: it binds to 127.0.0.1 unless told otherwise.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
@@ -246,6 +247,8 @@ class Preview:
             self.server.server_close()
         for thread in self._threads:
             thread.join(timeout=10)
+        with contextlib.suppress(OSError):
+            self.cache.flush()  # the page memo and the build stamp, for the next `build`
 
 
 def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, base_url: str | None = None,

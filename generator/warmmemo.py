@@ -15,7 +15,7 @@ only adopted by `adopt()`, after the site was published.
 
 from __future__ import annotations
 
-import dataclasses
+import functools
 import types
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from functools import partial
@@ -24,7 +24,7 @@ from typing import Any
 __all__ = ["WarmState", "job_identity", "same_value"]
 
 Access = tuple[Any, ...]
-_SIMPLE = (str, int, float, bool, bytes, type(None))
+_SIMPLE = frozenset({str, int, float, bool, bytes, type(None)})
 
 
 def same_value(new: Any, old: Any) -> bool:
@@ -47,32 +47,50 @@ def job_identity(obj: Any, markers: Mapping[int, str], depth: int = 0) -> Hashab
     their ids stay unique), simple values by value; objects in `markers` (the renderer, the
     library) by their marker. Anything mutable makes the job's identity unknown.
     """
-    if depth > 8:
-        return None
+    kind = type(obj)
+    if kind in _SIMPLE:
+        return (kind, obj)
     marker = markers.get(id(obj))
     if marker is not None:
         return marker
-    if isinstance(obj, _SIMPLE):
-        return (type(obj).__name__, obj)
-    if isinstance(obj, tuple):
-        items = tuple(job_identity(item, markers, depth + 1) for item in obj)
-        return None if None in items else ("tuple", items)
-    if isinstance(obj, partial):
-        parts = (job_identity(obj.func, markers, depth + 1),
-                 job_identity(obj.args, markers, depth + 1),
-                 job_identity(tuple(sorted(obj.keywords.items())), markers, depth + 1))
-        return None if None in parts else ("partial", parts)
-    if isinstance(obj, types.MethodType):
+    if depth > 8:
+        return None
+    if kind is tuple:
+        return _items(obj, markers, depth)
+    if kind is partial:
+        func = job_identity(obj.func, markers, depth + 1)
+        args = _items(obj.args, markers, depth)
+        if func is None or args is None:
+            return None
+        return ("partial", func, args, _items(tuple(sorted(obj.keywords.items())), markers,
+                                              depth) if obj.keywords else ())
+    if kind is types.MethodType:
         owner = job_identity(obj.__self__, markers, depth + 1)
         return None if owner is None else ("method", obj.__func__, owner)
-    if isinstance(obj, types.FunctionType):
-        cells = tuple(job_identity(_cell(c), markers, depth + 1) for c in obj.__closure__ or ())
-        return None if None in cells else ("function", obj, cells)
-    if isinstance(obj, types.BuiltinFunctionType | type):
-        return ("object", id(obj))
-    if dataclasses.is_dataclass(obj) and type(obj).__dataclass_params__.frozen:  # type: ignore[attr-defined]
+    if kind is types.FunctionType:
+        if not obj.__closure__:
+            return ("function", obj)
+        cells = _items(tuple(_cell(c) for c in obj.__closure__), markers, depth)
+        return None if cells is None else ("function", obj, cells)
+    if kind is types.BuiltinFunctionType or kind is type or _frozen(kind):
         return ("object", id(obj))
     return None
+
+
+def _items(items: tuple[Any, ...], markers: Mapping[int, str], depth: int) -> Hashable | None:
+    out = []
+    for item in items:
+        one = job_identity(item, markers, depth + 1)
+        if one is None:
+            return None
+        out.append(one)
+    return tuple(out)
+
+
+@functools.cache
+def _frozen(kind: type) -> bool:
+    params = getattr(kind, "__dataclass_params__", None)
+    return bool(params is not None and params.frozen)
 
 
 def _cell(cell: Any) -> Any:
@@ -92,6 +110,8 @@ class WarmState:
         self.digester = digester
         self.job_keys: dict[Hashable, tuple[Any, bytes]] = {}
         """Job identity -> (the job, kept alive so the identity stays unique; its memo key)."""
+        self.library: Any = None
+        """The library of the last build (what `steady` methods read last time)."""
         self.values: dict[Access, Any] = {}
         """Every read of every recorded page -> the value it gave in the last build."""
         self.readers: dict[Access, set[bytes]] = {}
@@ -105,13 +125,22 @@ class WarmState:
             for access in record.reads:
                 self.readers.setdefault(access, set()).add(key)
 
-    def dirty(self, resolve: Callable[[Access], Any]) -> set[bytes] | None:
+    def dirty(self, resolve: Callable[[Access], Any],
+              steady: Callable[[str], bool]) -> set[bytes] | None:
         """Memo keys of the pages that read a value that changed; None when some read has no
-        known previous value (then the caller checks digests, the cold way)."""
+        known previous value (then the caller checks digests, the cold way). Calls of methods
+        that are `steady` (same inputs as last time) are unchanged without calling them."""
         if not self.readers.keys() <= self.values.keys():
             return None
         dirty: set[bytes] = set()
+        calls: dict[str, bool] = {}
         for access, readers in self.readers.items():
+            if access[0] == "call":
+                known = calls.get(access[1])
+                if known is None:
+                    known = calls[access[1]] = steady(access[1])
+                if known:
+                    continue
             value = resolve(access)
             if not same_value(value, self.values[access]):
                 self._fresh[access] = value

@@ -140,3 +140,17 @@ def test_a_new_process_reuses_enrichment_from_disk(project: Path, tmp_path: Path
     monkeypatch.undo()
     build(project, clean, BuildCache(None))
     assert site_tree(out) == site_tree(clean)
+
+
+def test_a_session_saves_its_state_when_flushed(project: Path, tmp_path: Path) -> None:
+    """In a session the build stamp and the page memo reach the disk on `flush()` (when serve
+    stops): until then a new process rebuilds, afterwards it finds nothing to do."""
+    out, session = tmp_path / "site", BuildCache(project, in_session=True)
+    build(project, out, session)
+    note_prose(project)
+    build(project, out, session)
+    assert not build(project, out, BuildCache(project)).skipped  # nothing saved yet
+    build(project, out, session)
+    session.flush()
+    again = build(project, out, BuildCache(project))
+    assert again.skipped and again.files_written == 0
