@@ -113,3 +113,30 @@ def test_output_directory_not_made_by_litreview_is_not_replaced(tmp_path: Path) 
     result = _invoke("build", "-C", str(root), "-o", str(root / "mine"))
     assert result.exit_code == 2 and "not made by litreview" in result.output
     assert (root / "mine" / "keep.txt").read_text() == "precious\n"
+
+
+NUMERICAL = ("numpy", "scipy", "sklearn")
+"""Packages that cost seconds to import: a build with nothing to do must not load them."""
+_SECOND_BUILD = """
+import sys
+from generator.cli import main
+try:
+    main(["build", "-C", sys.argv[1], "--no-search"])
+except SystemExit as stop:
+    assert not stop.code, stop.code
+print(" ".join(sorted({name.split(".")[0] for name in sys.modules} & set(sys.argv[2:]))))
+"""
+
+
+def test_skipped_build_starts_without_the_numerical_stack(tmp_path: Path) -> None:
+    """The second of two identical builds is skipped, in a process that never imports NumPy,
+    SciPy or scikit-learn (enrichment needs them; a no-op rebuild must not pay for them)."""
+    listing = (REPO / "content/listings/neurips-epoch.txt").read_bytes()
+    root = write_project(tmp_path / "p", {"content/listings/neurips-epoch.txt": listing})
+    assert _run("build", "-C", str(root), "--no-search").returncode == 0
+    env = {**os.environ, "SOURCE_DATE_EPOCH": PINNED_EPOCH, "NO_COLOR": "1", "COLUMNS": "200"}
+    second = subprocess.run([sys.executable, "-c", _SECOND_BUILD, str(root), *NUMERICAL],
+                            env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert second.returncode == 0, second.stderr
+    assert " 0 files written" in second.stderr, "the second build was not skipped"
+    assert second.stdout.split() == [], f"a skipped build imported {second.stdout.strip()}"

@@ -4,6 +4,8 @@ without `site_url`, and the sitemap, split into an index past the sitemaps.org l
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -195,3 +197,13 @@ def test_sample_papers_json_is_json_dumps_line_by_line(default_site) -> None:
     assert [line.removesuffix(",") for line in lines] == [
         json.dumps(record, separators=(",", ":")) for record in records]
     assert any(not record["abstract"].isascii() for record in records), "sample has non-ASCII"
+
+
+def test_importing_outputs_loads_no_template_markdown_or_repair_engine() -> None:
+    """build imports outputs at start-up; the engines its functions use load when first used."""
+    code = ("import sys, generator.outputs\n"
+            "print(' '.join(sorted(set(sys.modules) & set(sys.argv[1:]))))")
+    engines = ("jinja2", "markdown", "yaml", "ftfy", "rapidfuzz", "numpy", "urllib.request")
+    loaded = subprocess.run([sys.executable, "-c", code, *engines], capture_output=True,
+                            text=True, timeout=120, check=True).stdout.split()
+    assert loaded == []
