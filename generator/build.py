@@ -170,7 +170,7 @@ def build(root: Path, *, output: Path | None = None, base_url: str | None = None
         report.linked = link_documents(report.overlay, reviews, config.base_url)
         report.issues.extend([*note_issues, *review_issues, *report.overlay.issues,
                               *report.linked.issues])
-        unique = list(report.linked.papers)
+        unique = reuse.interned("linked", report.linked.papers, cache)
     if check_only:
         report.papers = len(unique)
         report.missing_titles = [p.slug for p in unique if p.title_missing]
@@ -187,6 +187,7 @@ def build(root: Path, *, output: Path | None = None, base_url: str | None = None
         enriched, issues = pin_notes(enrichment.papers, report.overlay.applied,
                                      config.related.count)
         report.issues.extend(issues)
+        enriched = reuse.interned("pinned", enriched, cache)
         library = reuse.library(enriched, cache, enrichment.descriptions,
                                 config.tags.min_papers)
     report.papers = len(library.papers)
@@ -302,7 +303,7 @@ def _write_site(writer: SiteWriter, library: Library, reviews: Sequence[Review],
 def _output_jobs(library: Library, config, reviews: Sequence[Review]) -> list[tuple[str, Job]]:
     """papers.json, the feed, the sitemap, robots.txt and .nojekyll as render jobs."""
     files: dict[str, Callable[[], str]] = {
-        "papers.json": partial(outputs.papers_json, library),
+        "papers.json": partial(outputs.papers_json, library, reuse.paper_record_text),
         "feed.xml": partial(outputs.feed_xml, library, config),
         "robots.txt": partial(outputs.robots_txt, config),
         ".nojekyll": str,

@@ -14,6 +14,7 @@ the bar and column charts are in `charts`.
 
 from __future__ import annotations
 
+import functools
 import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
@@ -110,6 +111,13 @@ def project(texts: Sequence[str]) -> np.ndarray:
     return _unit_square(np.asarray(flat, dtype=float))
 
 
+@functools.lru_cache(maxsize=2)
+def _remembered_projection(texts: tuple[str, ...]) -> np.ndarray:
+    """`project(texts)`, kept for the next build of this process: a `serve` session redraws
+    the map after every edit, and the sampled texts rarely change."""
+    return project(texts)
+
+
 def map_points(papers: Sequence[Paper], limit: int = MAP_LIMIT
                ) -> tuple[list[MapPoint], list[tuple[str, int]]]:
     """The drawn points and the colour groups: [(topic, papers in the whole collection)],
@@ -120,7 +128,7 @@ def map_points(papers: Sequence[Paper], limit: int = MAP_LIMIT
     groups = sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0].casefold(), kv[0]))
     colour = {name: i for i, name in enumerate(coloured_groups(groups))}
     chosen = sample_papers(papers, limit)
-    xy = project([f"{p.title}. {p.abstract}" for p in chosen])
+    xy = _remembered_projection(tuple(f"{p.title}. {p.abstract}" for p in chosen))
     points = [MapPoint(p, float(x), float(y), colour.get(primary_group(p), COLOURS))
               for p, (x, y) in zip(chosen, xy, strict=True)]
     return points, groups

@@ -35,7 +35,7 @@ from .dedupe import assign_slugs, dedupe
 from .library import Library
 from .model import Paper
 
-__all__ = ["enriched", "identified", "library"]
+__all__ = ["enriched", "identified", "interned", "library", "paper_record_text"]
 
 ENRICHED_FIELDS = ("topics", "tags", "related")
 """What enrichment adds to a paper; every other field is the input's."""
@@ -61,6 +61,19 @@ def identified(groups: Sequence[list[Paper]], cache: BuildCache) -> tuple[list[P
     result = (assign_slugs(unique), merged)
     cache.session["identified"] = (tuple(groups), result)
     return result
+
+
+def interned(name: str, papers: Sequence[Paper], cache: BuildCache) -> list[Paper]:
+    """`papers`, each replaced by the equal paper of the last build's list `name` when there
+    is one: stages that copy a few papers every build (notes, backlinks) then hand the next
+    stage the very same objects as last time, which is what makes reuse cheap downstream."""
+    kept = cache.session.get(f"interned {name}")
+    if kept is None:
+        out = list(papers)
+    else:
+        out = [p if (o := kept.get(p.id)) is None or o is p or o != p else o for p in papers]
+    cache.session[f"interned {name}"] = {p.id: p for p in out}
+    return out
 
 
 def _enrichment_key(papers: Sequence[Paper], config: Config, root: Path,
@@ -130,3 +143,25 @@ def library(papers: Sequence[Paper], cache: BuildCache, descriptions: Any,
     result = Library.build(papers, descriptions=descriptions, min_tag_papers=min_tag_papers)
     cache.session["library"] = (tuple(papers), result, (dict(descriptions), min_tag_papers))
     return result
+
+
+_RECORDS: dict[str, tuple[tuple[Any, ...], str]] = {}
+"""papers.json records of this process by paper id, with the objects each was made from."""
+
+
+def paper_record_text(paper: Paper, library: Any) -> str:
+    """`outputs.paper_record_text`, remembered while the paper and the papers it names (its
+    related papers and the notes citing it) are the very same objects: a `serve` session
+    rewrites papers.json after every edit, but re-encodes only the records that changed."""
+    from . import outputs
+
+    named = library.by_id
+    deps = (paper, *(named.get(r.id) for r in paper.related),
+            *(named.get(b.key) for b in paper.discussed_in if b.kind != "review"))
+    known = _RECORDS.get(paper.id)
+    if known is not None and _same_items(known[0], deps):
+        return known[1]
+    text = outputs.paper_record_text(paper, library)
+    _RECORDS[paper.id] = (deps, text)
+    return text
+

@@ -67,11 +67,13 @@ def job_identity(obj: Any, markers: Mapping[int, str], depth: int = 0) -> Hashab
     if kind is types.MethodType:
         owner = job_identity(obj.__self__, markers, depth + 1)
         return None if owner is None else ("method", obj.__func__, owner)
-    if kind is types.FunctionType:
+    if kind is types.FunctionType:  # a closure is a new object each time: its code counts
+        if obj.__defaults__ or obj.__kwdefaults__:
+            return None
         if not obj.__closure__:
-            return ("function", obj)
+            return ("function", obj.__code__)
         cells = _items(tuple(_cell(c) for c in obj.__closure__), markers, depth)
-        return None if cells is None else ("function", obj, cells)
+        return None if cells is None else ("function", obj.__code__, cells)
     if kind is types.BuiltinFunctionType or kind is type or _frozen(kind):
         return ("object", id(obj))
     return None
