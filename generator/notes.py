@@ -12,6 +12,7 @@ job; rendering their bodies is `reviews`'.
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -219,31 +220,43 @@ def read_notes(root: Path) -> tuple[list[Note], list[Issue]]:
 # ---------------------------------------------------------------- finding papers
 
 
-@dataclass(frozen=True)
 class PaperIndex:
     """Finds a paper's id by slug, id or exact title, then by title ignoring case/punctuation.
 
     `aliases` are names a paper had before the notes changed it (old slug, old title, the id of
-    a paper merged into it), so links written before a fix keep working.
+    a paper merged into it), so links written before a fix keep working. The exact names are
+    indexed at once; title keys and fuzzy choices only when a name needs them (a build over
+    50,000 papers usually resolves every link exactly).
     """
 
-    exact: Mapping[str, str]
-    keyed: Mapping[str, str | None]
-    choices: Mapping[str, str]
+    def __init__(self, papers: Sequence[Paper], aliases: Mapping[str, str] | None = None
+                 ) -> None:
+        self.papers = papers
+        exact: dict[str, str] = dict(aliases or {})
+        for paper in papers:
+            exact[paper.slug] = exact[paper.id] = paper.id
+            if not paper.title_missing:
+                exact.setdefault(paper.title, paper.id)
+        self.exact: Mapping[str, str] = exact
 
     @classmethod
     def build(cls, papers: Iterable[Paper], aliases: Mapping[str, str] | None = None) -> PaperIndex:
-        exact: dict[str, str] = dict(aliases or {})
+        return cls(tuple(papers), aliases)
+
+    @functools.cached_property
+    def keyed(self) -> Mapping[str, str | None]:
+        """Title key -> the one paper with that key (None: several)."""
         keyed: dict[str, str | None] = {}
-        choices: dict[str, str] = {}
-        for paper in papers:
-            exact.update({paper.slug: paper.id, paper.id: paper.id})
+        for paper in self.papers:
             if not paper.title_missing:
-                exact.setdefault(paper.title, paper.id)
                 key = title_key(paper.title)
                 keyed[key] = paper.id if keyed.get(key, paper.id) == paper.id else None
-            choices[paper.slug] = f"{paper.slug.replace('-', ' ')} {paper.title}"
-        return cls(exact, keyed, choices)
+        return keyed
+
+    @functools.cached_property
+    def choices(self) -> Mapping[str, str]:
+        """Slug -> the text fuzzy suggestions compare with."""
+        return {p.slug: f"{p.slug.replace('-', ' ')} {p.title}" for p in self.papers}
 
     def find(self, name: str) -> str | None:
         """The id of the paper `name` refers to, or None."""
