@@ -11,9 +11,11 @@ functions, no I/O; notes are read by `notes`, their bodies rendered by `reviews`
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import reduce
+from itertools import chain
 
 from .dedupe import _merge as merge_entries  # the same merge rule as automatic de-duplication
 from .dedupe import make_slug
@@ -196,10 +198,8 @@ def edit_tags(tags: tuple[str, ...], note: Note,
 def _spellings(tag_lists: Iterable[tuple[str, ...]]) -> dict[str, str]:
     """The most used spelling of every tag (ties: lower case first, then alphabetical)."""
     counts: dict[str, dict[str, int]] = {}
-    for tags in tag_lists:
-        for tag in tags:
-            forms = counts.setdefault(tag.casefold(), {})
-            forms[tag] = forms.get(tag, 0) + 1
+    for tag, n in Counter(chain.from_iterable(tag_lists)).items():  # counted in C: 50k papers
+        counts.setdefault(tag.casefold(), {})[tag] = n
     return {key: min(forms, key=lambda t: (-forms[t], t != t.lower(), t))
             for key, forms in counts.items()}
 
