@@ -1,6 +1,7 @@
 """One measured build, run in its own process by `bench/run.py`.
 
-Usage: `python bench/child.py PROJECT OUTPUT RESULT.json [--no-search] [--profile FILE]`.
+Usage: `python bench/child.py PROJECT OUTPUT RESULT.json [--no-search] [--profile FILE]
+[--session]`. With `--session`, times note edits rebuilt in one process (`run_session`).
 Runs `generator.build.build()` once, as `litreview build` does (with the on-disk cache), and
 writes a JSON result: wall and CPU seconds per stage
 (from `BuildReport`), the whole build's wall and CPU time (workers included), the time spent
@@ -72,6 +73,35 @@ def run(project: Path, output: Path, no_search: bool, profile: Path | None) -> d
     }
 
 
+def run_session(project: Path, output: Path, no_search: bool, edits: int = 5) -> dict:
+    """Rebuilds in one process with an in-session cache, as `litreview serve` does: a forced
+    warm-up build (fills the in-memory state), then `edits` edits of the project's first note
+    (its prose; each rebuild timed) and one rebuild with nothing changed."""
+    from generator.build import build
+    from generator.cache import BuildCache
+
+    cache = BuildCache(project, in_session=True)
+    options = {"search_index": not no_search, "keep_search_index": True, "cache": cache}
+    t0 = time.perf_counter()
+    build(project, output=output, force=True, **options)
+    warm_up = time.perf_counter() - t0
+    note = sorted((project / "content" / "notes").glob("*.md"))[0]
+    times = []
+    for i in range(edits):
+        with open(note, "a", encoding="utf-8") as fh:
+            fh.write(f"\nSession edit {i}.\n")
+        t0 = time.perf_counter()
+        build(project, output=output, **options)
+        times.append(time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    build(project, output=output, **options)
+    noop = time.perf_counter() - t0
+    cache.flush()
+    times.sort()
+    return {"warm_up_s": warm_up, "median_s": times[len(times) // 2], "max_s": times[-1],
+            "times": times, "noop_s": noop}
+
+
 def main(argv: list[str]) -> int:
     args = [a for a in argv if not a.startswith("--")]
     profile = None
@@ -80,7 +110,10 @@ def main(argv: list[str]) -> int:
         args.remove(str(profile))
     project, output, result = (Path(a) for a in args[:3])
     os.environ.setdefault("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01: stable output
-    data = run(project, output, "--no-search" in argv, profile)
+    if "--session" in argv:
+        data = run_session(project, output, "--no-search" in argv)
+    else:
+        data = run(project, output, "--no-search" in argv, profile)
     result.write_text(json.dumps(data, indent=1))
     return 0
 

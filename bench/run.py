@@ -6,11 +6,12 @@ Usage: `python bench/run.py --papers 1000,10000,50000 [--hugo] [--no-search] [--
 For each N it writes the first N corpus records as compact Hugging Face listings (2,000 papers a
 file) into a fresh project, then runs, each in its own process (so peak RSS is that build's):
 a full build, a no-op rebuild, and a rebuild after one small edit (one note when the project has
-notes, else one abstract in one listing, labelled so). With `--hugo` it also builds the same
-`site/papers/*.md` pages with Hugo and prints the litreview/Hugo ratio (litreview's build
-without the search index, process start to exit, against Hugo's). `--profile` writes a
-pyinstrument profile of each full build next to the project. This module measures; it changes
-nothing in the generator.
+notes, else one abstract in one listing, labelled so), then, in one more process, note edits
+rebuilt one after another as `litreview serve` does (warm in-memory state). With `--hugo` it
+also builds the same `site/papers/*.md` pages with Hugo and prints the litreview/Hugo ratio
+(litreview's build without the search index, process start to exit, against Hugo's).
+`--profile` writes a pyinstrument profile of each full build next to the project. This module
+measures; it changes nothing in the generator.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def snapshot_code(work: Path) -> Path:
 
 
 def child_build(project: Path, label: str, env: dict[str, str], no_search: bool,
-                profile: bool = False) -> dict:
+                profile: bool = False, session: bool = False) -> dict:
     """One build of `project` in a fresh Python process; the child's JSON plus wait4 figures."""
     result = project.parent / f"{project.name}-{label}.json"
     cmd = [sys.executable, str(HERE / "child.py"), str(project), str(project / "site"),
@@ -71,6 +72,8 @@ def child_build(project: Path, label: str, env: dict[str, str], no_search: bool,
         cmd.append("--no-search")
     if profile:
         cmd += ["--profile", str(project.parent / f"{project.name}-{label}-profile.txt")]
+    if session:
+        cmd.append("--session")
     m = measure(cmd, cwd=HERE.parent, env=env, log=project.parent / f"{project.name}-{label}.log")
     if m.returncode != 0:
         raise SystemExit(f"{label} build of {project} failed; see "
@@ -92,8 +95,10 @@ def bench_size(n: int, pairs: list[tuple[str, str]], work: Path, args: argparse.
     noop = child_build(project, "noop", env, args.no_search)
     edit_label = edit_one_input(project, note_label)
     edited = child_build(project, "edit", env, args.no_search)
+    session = child_build(project, "session", env, args.no_search, session=True) \
+        if note_label else {}
     run = Run(n=n, full=full, noop=noop, edited=edited, edit_label=edit_label,
-              files=files, bytes=size)
+              files=files, bytes=size, session=session)
     if args.hugo:
         hugo, _, hfiles, hbytes = time_hugo(project / "site" / "papers", work / f"hugo-{n}")
         run = run.with_hugo(hugo.wall_s, hugo.cpu_s, hugo.max_rss_mib, hfiles, hbytes)

@@ -24,6 +24,8 @@ class Run:
     files: int
     bytes: int
     hugo: dict = field(default_factory=dict)
+    session: dict = field(default_factory=dict)
+    """Edits in one process, as `litreview serve` rebuilds (see `child.run_session`)."""
 
     def with_hugo(self, wall: float, cpu: float, rss: float, files: int, size: int) -> Run:
         return replace(self, hugo={"wall_s": wall, "cpu_s": cpu, "max_rss_mib": rss,
@@ -100,6 +102,13 @@ def _rows(runs: list[Run], search: bool) -> list[list[str]]:
         _rebuild_row("no-op rebuild s: process (build())", runs, "noop"),
         _rebuild_row(f"{runs[0].edit_label} s: process (build())", runs, "edited"),
     ]
+    if all(r.session for r in runs):
+        rows += [
+            ["serve session: warm-up build s"] + [f"{r.session['warm_up_s']:.2f}" for r in runs],
+            ["serve session: note edited s, median (max)"]
+            + [f"{r.session['median_s']:.2f} ({r.session['max_s']:.2f})" for r in runs],
+            ["serve session: no-op s"] + [f"{r.session['noop_s']:.2f}" for r in runs],
+        ]
     if not search:
         rows.append(["search index"] + ["skipped (--no-search)"] * len(runs))
     return rows + _hugo_rows(runs)

@@ -457,6 +457,8 @@ class PageMemo:
         """After the commit: remember the jobs that ran (reads, files) and the skipped ones."""
         if not self._ran and self.old_global == self.global_key and len(self._kept) == len(
                 self.records):
+            if self.cache.in_session and self.warm is None:
+                self._keep_warm(self.records)  # nothing ran, but the next build plans warm
             return
         records = {key: self.records[key] for key in self._kept}
         for key, (reads, rels) in self._ran.items():
