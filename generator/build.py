@@ -251,14 +251,19 @@ def _read_repaired(root: Path, cache: BuildCache) -> list[tuple[Listing, list[Pa
 
 def _index_search(writer: SiteWriter, plan: SearchPlan, cache: BuildCache,
                   keep: bool) -> SearchResult:
-    """Index the whole new site, or keep the published index when no paper page changed."""
+    """Index the whole new site, or keep the published index when no paper page changed since
+    it was made (with `keep`, even when some did: it is then stale until a build re-indexes)."""
     previous = cache.recall("search")
+    fresh = not writer.differs(RECORD_GLOB) and cache.recall("search stale") is not True
     if (plan.backend is not None and isinstance(previous, SearchResult) and previous.enabled
-            and (keep or not writer.differs(RECORD_GLOB)) and writer.keep_tree(BUNDLE_DIR)):
+            and (keep or fresh) and writer.keep_tree(BUNDLE_DIR)):
+        if not fresh:  # on disk at once: a `build` after a killed `serve` must re-index
+            cache.remember("search stale", True, now=True)
         return previous
     # The indexer reads the whole site: `complete()` links unchanged files in.
     result = build_search_index(writer.complete() if plan.backend else writer.staging, plan)
     cache.remember("search", result)
+    cache.remember("search stale", False, now=True)
     return result
 
 

@@ -104,15 +104,19 @@ class BuildCache:
             # Ignored by git even in projects whose .gitignore does not name it.
             (self.directory / ".gitignore").write_text("*\n")
 
-    def remember(self, name: str, value: Any) -> None:
+    def remember(self, name: str, value: Any, *, now: bool = False) -> None:
         """Keep a value (e.g. the last search-index summary) for the next build. In a session
-        it is written to disk by `flush()`, not after every build."""
+        it is written to disk by `flush()`, not after every build, unless `now`."""
         if self.enabled:
             key = f"state/{name}"
             self._used.add(key)
             self._kinds.add("state")
             self._memory[key] = value
-            self.later(key, partial(self._store, key, value))
+            if now:
+                self._unsaved.pop(key, None)
+                self._store(key, value)
+            else:
+                self.later(key, partial(self._store, key, value))
 
     def later(self, name: str, save: Callable[[], None]) -> None:
         """Run `save` now, or in a session at the next `flush()` (a later `save` under the same

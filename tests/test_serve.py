@@ -211,6 +211,39 @@ def test_editing_a_note_serves_the_new_text_and_sends_a_reload(
                for line in run.logs), run.logs
 
 
+def test_search_index_catches_up_once_edits_pause(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Edits keep the published index (fast); after a pause it is rebuilt with the edit."""
+    import generator.serve
+
+    from .test_search import fragments
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", PINNED_EPOCH)
+    monkeypatch.setattr(generator.serve, "SEARCH_IDLE_SECONDS", 0.5)
+    root = snapshot_project(FIXTURES / "small", tmp_path / "project")
+    note = root / "content" / "notes" / "diversity.md"
+    note.parent.mkdir(parents=True)
+    note.write_text(f"---\npaper: {_paper_slug(root)}\n---\n\n{NOTE_TEXT}\n", encoding="utf-8")
+    logs: list[str] = []
+    preview = Preview(root, port=0, log=logs.append)
+    try:
+        preview.start()
+        if not (preview.out / "pagefind").is_dir():
+            pytest.skip("no Pagefind here: search is off")
+        assert not any("Zyzzogeton" in f["content"] for f in fragments(preview.out))
+        note.write_text(note.read_text(encoding="utf-8").replace(NOTE_TEXT, "Zyzzogeton."),
+                        encoding="utf-8")
+        deadline = threading.Event()
+        for _ in range(int(WAIT)):
+            if any("(search index)" in line for line in logs):
+                break
+            deadline.wait(1)
+        assert any("(search index)" in line for line in logs), logs
+        assert any("Zyzzogeton" in f["content"] for f in fragments(preview.out))
+    finally:
+        preview.stop()
+
+
 def test_a_new_listing_appears_without_a_restart(serving: Callable[..., Running]) -> None:
     run = serving()
     stream = run.events()
