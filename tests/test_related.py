@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,12 +15,12 @@ from scipy import sparse
 
 from generator.build import BuildReport
 from generator.config import Config, RelatedConfig
-from generator.enrich import _aliases, enrich_papers
+from generator.enrich import INPUT_FIELDS, _aliases, enrich_papers
 from generator.enrich.corpus import build_corpus, phrases_of
-from generator.enrich.neighbours import top_k
+from generator.enrich.neighbours import rank_order, top_k
 from generator.enrich.related import shared_terms
 from generator.enrich.taxonomy import load_taxonomy
-from generator.model import Paper
+from generator.model import Backlink, Paper, Related
 
 from .conftest import REPO, build_pinned, snapshot_project
 
@@ -171,4 +174,79 @@ def test_corpus_is_the_same_from_one_or_two_processes(monkeypatch: pytest.Monkey
         built[workers] = build_corpus(papers)
     one, two = built["1"], built["2"]
     assert one.vocabulary == two.vocabulary and one.merges == two.merges
-    assert (one.counts != two.counts).nnz == 0 and one.tokens == two.tokens
+    assert one.tokens == two.tokens
+    for matrix in ("counts", "tfidf", "in_abstract"):  # entries in the same order: same sums
+        a, b = getattr(one, matrix), getattr(two, matrix)
+        assert all(np.array_equal(getattr(a, part), getattr(b, part))
+                   for part in ("indptr", "indices", "data")), matrix
+
+
+_OTHER_VALUES = {
+    "slug": "renamed-slug", "date": "1999-12-31", "authors_count": 99,
+    "organization": "Some Lab", "upvotes": 12345, "links": ("https://example.org/x",),
+    "source_topics": ("Statistical Learning",), "topics": ("Robotics and embodied AI",),
+    "tags": ("hand-set tag",), "related": (Related("000000000000", 0.9, ("editor's pick",)),),
+    "status": "read", "rating": 5, "note": "My **note** about sparse autoencoders and CTR.",
+    "note_html": "<p>note</p>", "discussed_in": (Backlink("review", "survey", "A survey"),),
+}
+"""A different value for every `Paper` field that enrichment must not read."""
+
+
+def _enriched(papers: list[Paper]) -> dict[str, tuple]:
+    config = replace(Config(), related=RelatedConfig(count=5))
+    return {p.id: (p.topics, p.tags, p.related)
+            for p in enrich_papers(papers, config, load_taxonomy(REPO))}
+
+
+def test_enrichment_reads_only_its_input_fields() -> None:
+    names = {f.name for f in dataclasses.fields(Paper)}
+    assert set(INPUT_FIELDS) <= names
+    assert names - set(INPUT_FIELDS) == set(_OTHER_VALUES)  # a new field: decide which it is
+    papers = sample_papers()
+    before = _enriched(papers)
+    changed = [replace(p, **_OTHER_VALUES) if i % 2 else p for i, p in enumerate(papers)]
+    assert _enriched(changed) == before
+    # The comparison notices a change in what enrichment does read: venues become reasons.
+    venues = [replace(p, venue="ICML") if i % 2 else p for i, p in enumerate(papers)]
+    assert _enriched(venues) != before
+
+
+def test_enriched_copies_keep_every_other_field() -> None:
+    papers = [replace(p, **_OTHER_VALUES) for p in sample_papers()[:40]]
+    config = replace(Config(), related=RelatedConfig(count=3))
+    for before, after in zip(papers, enrich_papers(papers, config, load_taxonomy(REPO)),
+                             strict=True):
+        assert replace(after, topics=before.topics, tags=before.tags,
+                       related=before.related) == before
+
+
+def test_enrichment_is_the_same_from_one_or_two_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    papers = sample_papers()
+    monkeypatch.setenv("LITREVIEW_WORKERS", "1")
+    one = _enriched(papers)
+    monkeypatch.setenv("LITREVIEW_WORKERS", "2")
+    assert _enriched(papers) == one
+    monkeypatch.setenv("LITREVIEW_WORKERS", "3")  # other slice boundaries
+    assert _enriched(papers) == one
+
+
+def test_importing_enrichment_loads_neither_scipy_nor_scikit_learn() -> None:
+    code = ("import sys, generator.enrich\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'scipy', 'sklearn'}))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, cwd=REPO)
+    assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("rows_per_run", [1, 3, 50])
+def test_rank_order_is_lexsort_by_row_score_and_column(rows_per_run: int) -> None:
+    rng = np.random.default_rng(rows_per_run)
+    pairs = sorted({(int(r), int(c)) for r, c in rng.integers(0, 400, (3000, 2))})
+    rows, cols = (np.array(x) for x in zip(*pairs, strict=True))
+    cols = cols * (1 << 20)  # wide columns leave few key bits for rows: several runs
+    scores = rng.choice(np.array([0.5, -0.0, 0.0, 1e-7, -3.25, 0.1234567], np.float32),
+                        len(rows)) + rng.normal(0, 1e-8, len(rows)).astype(np.float32)
+    for decimals in (6, None):
+        rounded = scores if decimals is None else np.round(scores, decimals)
+        expected = np.lexsort((cols, -rounded, rows))
+        assert (rank_order(rows, cols, scores, decimals) == expected).all()

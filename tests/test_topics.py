@@ -94,6 +94,31 @@ def test_keyword_patterns(keyword: str, text: str, hit: bool) -> None:
     assert bool(re.search(keyword_pattern(keyword), text, re.IGNORECASE)) is hit
 
 
+@pytest.mark.parametrize("patterns", [
+    pytest.param([r"\bgraphs?\b", r"transformers?", None, r"\bX[\s\-]*ray"], id="plain"),
+    pytest.param([r"(\w+) \1\b", r"(?P<w>neural)"], id="backreference"),
+    pytest.param([r"(?P<w>graph)", r"(?P<w>neural)"], id="same-group-name"),
+])
+def test_regex_scores_count_every_topic_hit(patterns: list[str | None]) -> None:
+    """The one-search prefilter skips texts no pattern matches and changes no count."""
+    import re
+
+    from generator.enrich.topics import TITLE_HITS, _regex_scores
+
+    from .test_related import sample_papers
+
+    papers = sample_papers()
+    compiled = [re.compile(p, re.IGNORECASE) if p else None for p in patterns]
+    scores = _regex_scores(papers, compiled)
+    for row, paper in enumerate(papers):
+        for t, pattern in enumerate(compiled):
+            title = "" if paper.title_missing else paper.title
+            expected = 0 if pattern is None else (TITLE_HITS * len(pattern.findall(title))
+                                                  + len(pattern.findall(paper.abstract)))
+            assert scores[row, t] == expected
+    assert scores.sum() > 0
+
+
 def test_every_sample_paper_has_a_topic_and_few_are_other(default_site) -> None:
     papers = _papers(default_site)
     assert all(p["topics"] for p in papers)

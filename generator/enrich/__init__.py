@@ -3,11 +3,18 @@
 `enrich()` reads the taxonomy, analyses the corpus once (`corpus`), then gives every paper its
 topics (`topics`), tags (`tags`) and related papers (`related`), and returns new copies. Nothing
 here reads listings or writes the site; which tags and topics get pages is the library's call.
+
+The result depends only on the `INPUT_FIELDS` of the papers (in any order), the `tags` and
+`related` settings of the config, and the taxonomy. Large corpora are worked on by forked
+worker processes (`pool`), with the same result as one process. Importing this package loads
+neither SciPy nor scikit-learn: they load when enrichment runs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import gc
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -15,12 +22,17 @@ from ..config import Config
 from ..model import Issue, Paper
 from .corpus import Corpus, build_corpus, phrase_key
 from .display import Display
-from .related import find_related
+from .related import Facts, find_related, similarity_model
 from .tags import choose_tags, phrase_weights
 from .taxonomy import OTHER, Taxonomy, load_taxonomy
 from .topics import assign_topics, keyword_keys
 
-__all__ = ["OTHER", "Enrichment", "enrich", "enrich_papers"]
+__all__ = ["INPUT_FIELDS", "OTHER", "Enrichment", "enrich", "enrich_papers"]
+
+INPUT_FIELDS: tuple[str, ...] = ("id", "title", "title_missing", "abstract", "venue", "sources")
+"""The `Paper` fields enrichment reads; topics, tags and related links depend on nothing else of
+a paper (`sources` for its listing names, named in reasons). Every other field of an input
+paper is copied to its enriched copy unread (tested: `tests/test_related.py`)."""
 
 
 @dataclass(frozen=True)
@@ -53,20 +65,65 @@ def _display(corpus: Corpus, spelling: Mapping[str, str]) -> Display:
     return Display(corpus.tokens, spelling, df)
 
 
-def enrich_papers(papers: Sequence[Paper], config: Config, taxonomy: Taxonomy) -> list[Paper]:
-    """Papers with topics, tags and related links (in input order)."""
+@contextmanager
+def _untimed(stage: str) -> Iterator[None]:
+    yield
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector (and in forked workers, which inherit it).
+
+    Enrichment allocates millions of small containers (chunks, counts, links) next to a large
+    live heap, and makes no reference cycles of its own: every automatic collection would walk
+    that heap for nothing (half the CPU of unpickling workers' results at 50,000 papers).
+    """
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
+def enrich_papers(papers: Sequence[Paper], config: Config, taxonomy: Taxonomy,
+                  timed: Callable[[str], AbstractContextManager[object]] = _untimed
+                  ) -> list[Paper]:
+    """Papers with topics, tags and related links (in input order).
+
+    `timed(stage)` wraps each stage (corpus, tags, topics, similarity, related) for benchmarks.
+    """
+    with _collector_paused():
+        return _enrich_papers(papers, config, taxonomy, timed)
+
+
+def _enrich_papers(papers: Sequence[Paper], config: Config, taxonomy: Taxonomy,
+                   timed: Callable[[str], AbstractContextManager[object]]) -> list[Paper]:
     merges, spelling = _aliases(taxonomy)
-    corpus = build_corpus(papers, merges, keep=keyword_keys(taxonomy.topics))
-    display = _display(corpus, spelling)
-    never = {phrase_key(t) for t in taxonomy.never_tags}
-    with_of = {k for k in spelling if " of " in f" {k} "}
-    weights = phrase_weights(corpus)
-    tag_keys = choose_tags(corpus, config.tags, never, with_of, weights)
-    tags = {pid: tuple(map(display, keys)) for pid, keys in zip(corpus.ids, tag_keys, strict=True)}
-    topics = assign_topics(corpus, {p.id: p for p in papers}, taxonomy)
-    tagged = {p.id: replace(p, topics=topics[p.id], tags=tags[p.id]) for p in papers}
-    related = find_related(tagged, corpus, config.related, display, 0.5 + weights)
-    return [replace(tagged[p.id], related=related[p.id]) for p in papers]
+    with timed("corpus"):
+        corpus = build_corpus(papers, merges, keep=keyword_keys(taxonomy.topics))
+    with timed("tags"):
+        display = _display(corpus, spelling)
+        weights = phrase_weights(corpus)
+        never = {phrase_key(t) for t in taxonomy.never_tags}
+        with_of = {k for k in spelling if " of " in f" {k} "}
+        tags = list(map(tuple, choose_tags(corpus, config.tags, never, with_of, weights,
+                                           show=display)))
+    by_id = {p.id: p for p in papers}
+    ordered = [by_id[pid] for pid in corpus.ids]
+    with timed("topics"):
+        by_topic = assign_topics(corpus, by_id, taxonomy)
+        topics = [by_topic[pid] for pid in corpus.ids]
+    with timed("similarity"):
+        model = similarity_model(corpus, config.related.semantic_weight)
+    with timed("related"):
+        facts = Facts(corpus.ids, tags, topics, [p.venue for p in ordered],
+                      [p.listings for p in ordered])
+        related = find_related(corpus, model, facts, config.related, display, 0.5 + weights)
+    row = {pid: i for i, pid in enumerate(corpus.ids)}
+    return [replace(p, topics=topics[i], tags=tags[i], related=related[i])
+            for p, i in zip(papers, map(row.__getitem__, (p.id for p in papers)), strict=True)]
 
 
 def enrich(papers: Sequence[Paper], config: Config, root: Path) -> Enrichment:

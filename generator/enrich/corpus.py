@@ -11,19 +11,20 @@ statistics only; choosing tags or related papers is done by their own modules.
 
 from __future__ import annotations
 
-import multiprocessing
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import chain
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse
-from sklearn.feature_extraction.text import TfidfTransformer
 
 from ..model import Paper
-from .text import Chunk, PaperText, analyse, phrases, tokenize
+from .pool import map_slices
+from .text import Chunk, analyse, phrases, tokenize
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 __all__ = ["TITLE_WEIGHT", "Corpus", "build_corpus", "merge_map", "phrase_key", "phrases_of"]
 
@@ -86,27 +87,41 @@ def phrases_of(text: str) -> set[str]:
     return set(_features(analysed.abstract, dict(analysed.acronyms)))
 
 
-def _count(docs: Iterable[list[str]], rows: int) -> tuple[sparse.csr_matrix, list[str]]:
-    """Feature counts of `rows` documents with one growing vocabulary (first-seen order)."""
-    vocab: defaultdict[str, int] = defaultdict()
-    vocab.default_factory = vocab.__len__  # a new feature gets the next column
-    indices: list[int] = []
-    indptr = [0]
-    for doc in docs:
-        indices.extend(map(vocab.__getitem__, doc))
-        indptr.append(len(indices))
-    data = np.ones(len(indices), dtype=np.float32)
-    matrix = sparse.csr_matrix((data, np.asarray(indices, dtype=np.int64), indptr),
-                               shape=(rows, len(vocab)))
-    matrix.sum_duplicates()
-    return matrix, list(vocab)
+class _Counter:
+    """Phrase counts of title and abstract rows, with one growing vocabulary (first-seen order)."""
+
+    def __init__(self) -> None:
+        self.vocab: defaultdict[str, int] = defaultdict()
+        self.vocab.default_factory = self.vocab.__len__  # a new phrase gets the next column
+        self.rows: tuple[list[int], list[int]] = ([], [])
+        self.indptr: tuple[list[int], list[int]] = ([0], [0])
+
+    def add(self, kind: int, chunks: Sequence[Chunk], own: Mapping[str, Chunk]) -> None:
+        """Count the phrases of one row (`kind` 0: abstract, 1: title)."""
+        row, column = self.rows[kind], self.vocab.__getitem__
+        for chunk in chunks:
+            if own and not own.keys().isdisjoint(chunk):
+                chunk = _expand(chunk, own)
+            row.extend(map(column, phrases(chunk)))
+        self.indptr[kind].append(len(row))
+
+    def matrix(self, kind: int) -> sparse.csr_matrix:
+        from scipy import sparse
+
+        indices = self.rows[kind]
+        matrix = sparse.csr_matrix((np.ones(len(indices), dtype=np.float32),
+                                    np.asarray(indices, dtype=np.int64), self.indptr[kind]),
+                                   shape=(len(self.indptr[kind]) - 1, len(self.vocab)))
+        matrix.sum_duplicates()
+        return matrix
 
 
 @dataclass(frozen=True)
 class _Part:
-    """One slice of the papers analysed: raw counts (abstract rows, then title rows)."""
+    """One slice of the papers analysed: raw counts, their vocabulary, acronyms, tokens."""
 
-    counts: sparse.csr_matrix
+    abstracts: sparse.csr_matrix
+    titles: sparse.csr_matrix
     vocabulary: list[str]
     acronyms: list[tuple[tuple[str, Chunk], ...]]
     tokens: Counter[str]
@@ -114,48 +129,46 @@ class _Part:
 
 def _analyse_part(papers: Sequence[Paper]) -> _Part:
     tokens: Counter[str] = Counter()
-    texts: list[PaperText] = []
+    counter = _Counter()
+    acronyms = []
     for paper in papers:
         title = tokenize("" if paper.title_missing else paper.title)
         abstract = tokenize(paper.abstract)
         tokens.update(abstract)  # not titles: their Title Case says nothing of a word's case
-        texts.append(analyse(title, abstract, f"{paper.title}. {paper.abstract}"))
-    abstracts = (_features(t.abstract, dict(t.acronyms)) for t in texts)
-    titles = (_features(t.title, dict(t.acronyms)) for t in texts)
-    counts, vocabulary = _count(chain(abstracts, titles), 2 * len(texts))
-    return _Part(counts, vocabulary, [t.acronyms for t in texts], tokens)
+        text = analyse(title, abstract, f"{paper.title}. {paper.abstract}")
+        own = dict(text.acronyms)
+        counter.add(0, text.abstract, own)
+        counter.add(1, text.title, own)
+        acronyms.append(text.acronyms)
+    return _Part(counter.matrix(0), counter.matrix(1), list(counter.vocab), acronyms, tokens)
 
 
 def _analyse(papers: Sequence[Paper]
-             ) -> tuple[sparse.csr_matrix, sparse.csr_matrix, list[str], list[_Part]]:
-    """Abstract counts and title counts of all papers, in order, with their vocabulary.
+             ) -> tuple[sparse.csr_matrix, sparse.csr_matrix, dict[str, int], list[_Part]]:
+    """Abstract counts and title counts of all papers, in order, with their columns by phrase.
 
-    Large corpora are analysed in slices by forked processes (see `parallel.worker_count`);
-    their vocabularies are then merged, so the result is the same as one process's.
+    Large corpora are analysed in slices by forked processes (see `pool`); their vocabularies
+    are merged in slice order, so columns are in the order of first use in one pass over the
+    papers (each paper's abstract, then its title) however the papers were sliced.
     """
-    from ..parallel import worker_count
+    from scipy import sparse
 
-    workers = min(worker_count(len(papers)), max(1, len(papers) // 1000))
-    if workers == 1:
-        parts = [_analyse_part(papers)]
-    else:
-        size = -(-len(papers) // workers)
-        slices = [papers[i : i + size] for i in range(0, len(papers), size)]
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            parts = list(pool.map(_analyse_part, slices))
-    vocab: dict[str, int] = {}
-    remaps = [np.fromiter((vocab.setdefault(t, len(vocab)) for t in part.vocabulary),
-                          dtype=np.int64, count=len(part.vocabulary)) for part in parts]
-    abstracts, titles = [], []
-    for part, remap in zip(parts, remaps, strict=True):
-        counts = part.counts.tocoo()
-        moved = sparse.csr_matrix((counts.data, (counts.row, remap[counts.col])),
-                                  shape=(counts.shape[0], len(vocab)))
-        half = counts.shape[0] // 2
-        abstracts.append(moved[:half])
-        titles.append(moved[half:])
-    return sparse.vstack(abstracts).tocsr(), sparse.vstack(titles).tocsr(), list(vocab), parts
+    parts = map_slices(lambda start, stop: _analyse_part(papers[start:stop]), len(papers),
+                       per_worker=1) or [_analyse_part([])]
+    vocab = dict(zip(parts[0].vocabulary, range(len(parts[0].vocabulary)), strict=True))
+    remaps = [np.arange(len(vocab))]
+    remaps += [np.fromiter((vocab.setdefault(t, len(vocab)) for t in part.vocabulary),
+                           dtype=np.int64, count=len(part.vocabulary)) for part in parts[1:]]
+
+    def joined(matrices: list[sparse.csr_matrix]) -> sparse.csr_matrix:
+        moved = [sparse.csr_matrix((m.data, remap[m.indices], m.indptr),
+                                   shape=(m.shape[0], len(vocab)))
+                 for m, remap in zip(matrices, remaps, strict=True)]
+        stacked = sparse.vstack(moved, format="csr")
+        stacked.sort_indices()  # as one process would have them: sums keep their order
+        return stacked
+
+    return joined([p.abstracts for p in parts]), joined([p.titles for p in parts]), vocab, parts
 
 
 def merge_map(vocabulary: Sequence[str], df: np.ndarray,
@@ -219,6 +232,8 @@ def majority_acronyms(defined: Iterable[Iterable[tuple[str, Chunk]]]
 def _merge_columns(vocabulary: list[str], merges: Mapping[str, str]
                    ) -> tuple[sparse.csr_matrix, list[str]]:
     """The 0/1 matrix summing merged columns into their targets, and the new columns (sorted)."""
+    from scipy import sparse
+
     names = sorted({merges.get(t, t) for t in vocabulary})
     index = {t: i for i, t in enumerate(names)}
     target = np.fromiter((index[merges.get(t, t)] for t in vocabulary), dtype=np.int64,
@@ -236,7 +251,7 @@ def build_corpus(papers: Iterable[Paper], aliases: Mapping[str, str] | None = No
     Phrases used by one paper only are dropped, except the phrase keys in `keep` (keywords).
     """
     ordered = sorted(papers, key=lambda p: p.id)
-    abstract, title, vocabulary, parts = _analyse(ordered)
+    abstract, title, columns, parts = _analyse(ordered)
     raw = (abstract + TITLE_WEIGHT * title).tocsr()
     tokens: Counter[str] = Counter()
     for part in parts:
@@ -244,11 +259,12 @@ def build_corpus(papers: Iterable[Paper], aliases: Mapping[str, str] | None = No
     acronyms = [defined for part in parts for defined in part.acronyms]
     # Phrases in one paper only can neither link papers nor become tag pages: drop them early.
     raw_df = np.bincount(raw.indices, minlength=raw.shape[1])
-    kept = set(keep)
-    shared = np.flatnonzero((raw_df >= min(2, len(ordered)))
-                            | np.fromiter((t in kept for t in vocabulary), bool, len(vocabulary)))
+    wanted = raw_df >= min(2, len(ordered))
+    wanted[[columns[k] for k in set(keep) if k in columns]] = True
+    shared = np.flatnonzero(wanted)
     raw, raw_df = raw[:, shared].tocsr(), raw_df[shared]
-    vocabulary = [vocabulary[i] for i in shared]
+    names = list(columns)
+    vocabulary = [names[i] for i in shared]
     merges = merge_map(vocabulary, raw_df, majority_acronyms(acronyms), aliases or {}, tokens)
     mapping, names = _merge_columns(vocabulary, merges)
     counts = (raw @ mapping).tocsr()
@@ -259,6 +275,8 @@ def build_corpus(papers: Iterable[Paper], aliases: Mapping[str, str] | None = No
 
 
 def _tfidf(counts: sparse.csr_matrix) -> sparse.csr_matrix:
+    from sklearn.feature_extraction.text import TfidfTransformer
+
     if counts.shape[1] == 0:
         return counts.copy()
     transformer = TfidfTransformer(sublinear_tf=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 
-from .text import split_token
+from .text import split_token, word_key
 
 __all__ = ["Display"]
 
@@ -22,18 +22,25 @@ class Display:
 
     def __init__(self, tokens: Counter[str], preferred: Mapping[str, str] | None = None,
                  phrase_df: Mapping[str, int] | None = None) -> None:
-        self._forms: dict[str, Counter[str]] = defaultdict(Counter)
+        self._forms: defaultdict[str, dict[str, int]] = defaultdict(dict)
         self._hyphens: Counter[tuple[str, str]] = Counter()
         self._preferred = dict(preferred or {})
         self._shown: dict[str, str] = {}
         self._words: dict[tuple[str, bool], str] = {}
         self._phrase_df = phrase_df or {}
+        forms = self._forms
         for token, count in tokens.items():
             if not token[0].isalnum():
                 continue
+            if "-" not in token:  # the common case: one word
+                key = word_key(token)
+                counts = forms[key]
+                counts[token] = counts.get(token, 0) + count
+                continue
             words = split_token(token)
             for key, surface in words:
-                self._forms[key][surface] += count
+                counts = forms[key]
+                counts[surface] = counts.get(surface, 0) + count
             for (a, _), (b, _) in zip(words, words[1:], strict=False):
                 self._hyphens[(a, b)] += count
 

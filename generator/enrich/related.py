@@ -13,21 +13,23 @@ venue and listing. This module does not choose tags or topics; it reads them fro
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse
-from sklearn.decomposition import TruncatedSVD
-from sklearn.preprocessing import normalize
 
 from ..config import RelatedConfig
-from ..model import Paper, Related
+from ..model import Related
 from .corpus import Corpus
-from .neighbours import top_k
+from .neighbours import rank_order, top_k_rows
+from .pool import map_slices
 from .taxonomy import OTHER
 
-__all__ = ["Similarity", "find_related", "shared_terms", "similarity_model"]
+if TYPE_CHECKING:
+    from scipy import sparse
+
+__all__ = ["Facts", "Similarity", "find_related", "shared_terms", "similarity_model"]
 
 LSA_DIMENSIONS = 64
 LSA_SAMPLE = 3000
@@ -59,18 +61,31 @@ class Similarity:
 
 
 def _lsa(tfidf: sparse.csr_matrix) -> np.ndarray | None:
-    n, v = tfidf.shape
-    dims = min(LSA_DIMENSIONS, n - 1, v - 1)
-    if dims < 2:
-        return None
+    """Unit LSA rows, the SVD fitted on a sample's rows and the phrases that sample uses.
+
+    Leaving out the phrases absent from the sample changes nothing they would add (their
+    columns are zero) but makes the SVD several times cheaper on a large vocabulary.
+    """
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.preprocessing import normalize
+
+    n = tfidf.shape[0]
     rng = np.random.RandomState(0)
     sample = np.sort(rng.choice(n, LSA_SAMPLE, replace=False)) if n > LSA_SAMPLE else slice(None)
-    svd = TruncatedSVD(dims, random_state=0, n_iter=5).fit(tfidf[sample])
-    return normalize(svd.transform(tfidf)).astype(np.float32)
+    fitted = tfidf[sample]
+    used = np.unique(fitted.indices)
+    dims = min(LSA_DIMENSIONS, n - 1, len(used) - 1)
+    if dims < 2:
+        return None
+    svd = TruncatedSVD(dims, random_state=0, n_iter=5).fit(fitted[:, used])
+    reduced = tfidf[:, used] @ svd.components_.T.astype(np.float32)
+    return normalize(reduced).astype(np.float32)
 
 
 def similarity_model(corpus: Corpus, semantic_weight: float) -> Similarity:
     """The similarity of a corpus: TF-IDF without very common phrases, blended with LSA."""
+    from scipy import sparse
+
     n = corpus.tfidf.shape[0]
     common = corpus.df > max(100, COMMON_DF * n)
     pruned = (corpus.tfidf @ sparse.diags((~common).astype(np.float32))).tocsr()
@@ -87,6 +102,8 @@ def shared_terms(tfidf: sparse.csr_matrix, rows: np.ndarray, cols: np.ndarray,
     (whole multi-word terms first). A phrase overlapping one already named ("autoencoder" and
     "sparse autoencoder") is skipped.
     """
+    from scipy import sparse
+
     scale = sparse.diags(weights if weights is not None else np.ones(tfidf.shape[1], np.float32))
     out: list[list[str]] = []
     for start in range(0, len(rows), chunk):
@@ -94,9 +111,9 @@ def shared_terms(tfidf: sparse.csr_matrix, rows: np.ndarray, cols: np.ndarray,
         products = (tfidf[rows[part]].multiply(tfidf[cols[part]]) @ scale).tocsr()
         pair = np.repeat(np.arange(products.shape[0]), np.diff(products.indptr))
         # One sort for the whole chunk: by pair, then weight (desc), then column.
-        order = np.lexsort((products.indices, -products.data, pair))
-        columns = products.indices[order]
-        bounds = products.indptr
+        order = rank_order(pair, products.indices, products.data, decimals=None)
+        columns = products.indices[order].tolist()
+        bounds = products.indptr.tolist()
         for i in range(products.shape[0]):
             best = columns[bounds[i] : min(bounds[i + 1], bounds[i] + 4 * limit)]
             out.append(_distinct([vocabulary[j] for j in best], limit))
@@ -106,59 +123,79 @@ def shared_terms(tfidf: sparse.csr_matrix, rows: np.ndarray, cols: np.ndarray,
 def _distinct(terms: Iterable[str], limit: int) -> list[str]:
     """The first `limit` terms, skipping any that overlaps (word-wise) one already picked."""
     picked: list[str] = []
+    padded_picked: list[str] = []
     for term in terms:
         padded = f" {term} "
-        if not any(padded in f" {p} " or f" {p} " in padded for p in picked):
+        if not any(padded in p or p in padded for p in padded_picked):
             picked.append(term)
+            padded_picked.append(padded)
             if len(picked) == limit:
                 break
     return picked
 
 
-def _reasons(paper: Paper, other: Paper, terms: list[str], many_listings: bool) -> tuple[str, ...]:
-    reasons = []
-    if terms:
-        reasons.append("shared terms: " + ", ".join(terms))
-    tags = [t for t in paper.tags if t in other.tags]
-    if tags:
-        reasons.append("shared tags: " + ", ".join(tags))
-    topics = [t for t in paper.topics if t in other.topics and t != OTHER]
-    if topics:
-        reasons.append("same topic: " + ", ".join(topics))
-    if paper.venue and paper.venue == other.venue:
-        reasons.append(f"same venue: {paper.venue}")
-    listings = [n for n in paper.listings if n in other.listings]
-    if many_listings and listings:
-        reasons.append("same listing: " + ", ".join(listings))
-    return tuple(reasons)
+@dataclass(frozen=True)
+class Facts:
+    """What a reason can name about each paper, by corpus row: id, tags, topics, venue, listings."""
+
+    ids: Sequence[str]
+    tags: Sequence[tuple[str, ...]]
+    topics: Sequence[tuple[str, ...]]
+    venues: Sequence[str | None]
+    listings: Sequence[tuple[str, ...]]
+
+    def reasons(self, row: int, col: int, terms: list[str], many_listings: bool
+                ) -> tuple[str, ...]:
+        """Why paper `col` is related to paper `row`: what the two share, strongest first."""
+        reasons = []
+        if terms:
+            reasons.append("shared terms: " + ", ".join(terms))
+        other = self.tags[col]
+        tags = [t for t in self.tags[row] if t in other]
+        if tags:
+            reasons.append("shared tags: " + ", ".join(tags))
+        other = self.topics[col]
+        topics = [t for t in self.topics[row] if t in other and t != OTHER]
+        if topics:
+            reasons.append("same topic: " + ", ".join(topics))
+        venue = self.venues[row]
+        if venue and venue == self.venues[col]:
+            reasons.append(f"same venue: {venue}")
+        other = self.listings[col]
+        listings = [n for n in self.listings[row] if n in other]
+        if many_listings and listings:
+            reasons.append("same listing: " + ", ".join(listings))
+        return tuple(reasons)
 
 
-def find_related(papers: Mapping[str, Paper], corpus: Corpus, settings: RelatedConfig,
-                 display: Callable[[str], str], weights: np.ndarray | None = None
-                 ) -> dict[str, tuple[Related, ...]]:
-    """Each paper's related papers (by id), best first, with scores and reasons.
-
-    `weights` rank the shared phrases named as reasons (see `tags.phrase_weights`).
-    """
-    model = similarity_model(corpus, settings.semantic_weight)
+def _related_rows(model: Similarity, corpus: Corpus, facts: Facts, settings: RelatedConfig,
+                  display: Callable[[str], str], weights: np.ndarray | None,
+                  many_listings: bool, start: int, stop: int) -> list[tuple[Related, ...]]:
+    """The related papers of rows start..stop-1 (see `find_related`)."""
     n = len(corpus.ids)
-    links = list(top_k(model.candidates, n, settings.count, settings.min_score,
-                       rescore=model.rescore))
-    rows = np.concatenate([np.full(len(c), r) for r, c, _ in links] or [np.empty(0, int)])
-    cols = np.concatenate([c for _, c, _ in links] or [np.empty(0, int)])
-    terms = shared_terms(corpus.tfidf, rows.astype(np.int64), cols.astype(np.int64),
-                         corpus.vocabulary, settings.shared_terms, weights)
-    many_listings = len({name for p in papers.values() for name in p.listings}) > 1
-    out: dict[str, tuple[Related, ...]] = {}
-    pair = 0
-    for row, cols_, scores in links:
-        paper = papers[corpus.ids[row]]
-        related = []
-        for col, score in zip(cols_, scores, strict=True):
-            other = papers[corpus.ids[col]]
-            named = [display(t) for t in terms[pair]]
-            related.append(Related(other.id, round(float(score), 4),
-                                   _reasons(paper, other, named, many_listings)))
-            pair += 1
-        out[paper.id] = tuple(related)
-    return out
+    links = top_k_rows(model.candidates, n, settings.count, start, stop, settings.min_score,
+                       rescore=model.rescore)
+    rows = np.repeat([r for r, _, _ in links], [len(c) for _, c, _ in links]).astype(np.int64)
+    cols = np.concatenate([c for _, c, _ in links]).astype(np.int64)
+    terms = iter(shared_terms(corpus.tfidf, rows, cols, corpus.vocabulary,
+                              settings.shared_terms, weights))
+    return [tuple(Related(facts.ids[col], round(score, 4),
+                          facts.reasons(row, col, [display(t) for t in next(terms)],
+                                        many_listings))
+                  for col, score in zip(cols_.tolist(), scores.tolist(), strict=True))
+            for row, cols_, scores in links]
+
+
+def find_related(corpus: Corpus, model: Similarity, facts: Facts, settings: RelatedConfig,
+                 display: Callable[[str], str], weights: np.ndarray | None = None
+                 ) -> list[tuple[Related, ...]]:
+    """Each corpus row's related papers by `model`, best first, with scores and reasons.
+
+    `weights` rank the shared phrases named as reasons (see `tags.phrase_weights`). Rows are
+    shared out to worker processes (see `pool`); each row's links depend on that row alone.
+    """
+    many_listings = len({name for names in facts.listings for name in names}) > 1
+    slices = map_slices(lambda start, stop: _related_rows(model, corpus, facts, settings, display,
+                                                          weights, many_listings, start, stop),
+                        len(corpus.ids))
+    return [related for part in slices for related in part]

@@ -12,14 +12,20 @@ tags get pages (see `library`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse
 
 from ..config import TagsConfig
 from .corpus import Corpus
+from .neighbours import rank_order
+from .pool import map_slices
 from .text import GENERIC_WORDS, is_adjective, word_key
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 __all__ = ["choose_tags", "completeness", "overlaps", "phrase_weights", "spelled_with_of"]
 
@@ -38,25 +44,28 @@ def completeness(vocabulary: Sequence[str], df: np.ndarray) -> np.ndarray:
     uses ("large language" in "large language model"), or when its last word mostly goes on
     ("multimodal large language": "language" is mostly followed by "model").
     """
-    index = {term: i for i, term in enumerate(vocabulary)}
+    index = dict(zip(vocabulary, range(len(vocabulary)), strict=True)).get
+    multi = np.fromiter((i for i, t in enumerate(vocabulary) if " " in t), np.int64)
+    terms = [vocabulary[i] for i in multi]
+    heads = [t.partition(" ") for t in terms]  # (first word, " ", rest)
+    tails = [t.rpartition(" ") for t in terms]  # (all but the last word, " ", last word)
+
+    def columns(words: Iterable[str]) -> np.ndarray:
+        return np.fromiter((index(w, -1) for w in words), np.int64, len(terms))
+
     longest_use = np.zeros(len(vocabulary))
-    multi = [(i, t) for i, t in enumerate(vocabulary) if " " in t]
-    for parts in ([t.split(" ", 1)[1] for _, t in multi], [t.rsplit(" ", 1)[0] for _, t in multi]):
-        found = [(index[p], i) for p, (i, _) in zip(parts, multi, strict=True) if p in index]
-        if found:
-            inner, outer = np.array(found).T
-            np.maximum.at(longest_use, inner, df[outer])
+    for inner in (columns(h[2] for h in heads), columns(t[0] for t in tails)):
+        found = inner >= 0
+        np.maximum.at(longest_use, inner[found], df[multi[found]])
     # A single word "goes on" when one two-word phrase starting with it holds most of its uses.
     continued = np.zeros(len(vocabulary))
-    pairs = [(index[t.split(" ", 1)[0]], i) for i, t in multi
-             if t.count(" ") == 1 and t.split(" ", 1)[0] in index]
-    if pairs:
-        first, pair = np.array(pairs).T
-        np.maximum.at(continued, first, df[pair])
+    first = columns(h[0] for h in heads)
+    found = (first >= 0) & np.fromiter((" " not in h[2] for h in heads), bool, len(terms))
+    np.maximum.at(continued, first[found], df[multi[found]])
     whole = longest_use < PART_OF_LONGER * df
     dangling = continued >= PART_OF_LONGER * df
-    last = np.array([index.get(t.rsplit(" ", 1)[-1], -1) if " " in t else -1
-                     for t in vocabulary], dtype=np.int64)
+    last = np.full(len(vocabulary), -1, dtype=np.int64)
+    last[multi] = columns(t[2] for t in tails)
     ends_open = (last >= 0) & dangling[np.maximum(last, 0)]
     return (whole & ~ends_open).astype(np.float32)
 
@@ -70,8 +79,7 @@ def overlaps(term: str, other: str) -> bool:
     Broad head words ("learning", "models") do not count: "representation learning" and
     "contrastive learning" are two tags.
     """
-    shared = set(term.split()) & set(other.split())
-    return bool(shared - _HEAD_WORDS)
+    return not _distinctive(term).isdisjoint(_distinctive(other))
 
 
 def spelled_with_of(tokens: Iterable[str]) -> set[str]:
@@ -107,6 +115,8 @@ def _scores(corpus: Corpus, quality: np.ndarray) -> sparse.csr_matrix:
     A single word must also occur in the abstract: one seen only in the title is usually its
     verb ("Avoiding ...", "Rethinking ...").
     """
+    from scipy import sparse
+
     n = corpus.counts.shape[0]
     idf = np.log((1 + n) / (1 + corpus.df)) + 1
     scores = corpus.counts.copy().astype(np.float32)
@@ -120,31 +130,50 @@ def _scores(corpus: Corpus, quality: np.ndarray) -> sparse.csr_matrix:
 
 
 def choose_tags(corpus: Corpus, settings: TagsConfig, never: set[str] | None = None,
-                allowed: set[str] | None = None, weights: np.ndarray | None = None
-                ) -> list[list[str]]:
+                allowed: set[str] | None = None, weights: np.ndarray | None = None,
+                show: Callable[[str], str] | None = None) -> list[list[str]]:
     """The tag keys of every corpus row, best first (see module docstring).
 
     `never` are phrase keys that are never tags; `allowed` are "X of Y" phrases that are;
-    `weights` are `phrase_weights(corpus)` when the caller has them already.
+    `weights` are `phrase_weights(corpus)` when the caller has them already; `show` turns
+    keys into display text (see `display`). Rows are shared out to worker processes (`pool`).
     """
     weights = phrase_weights(corpus) if weights is None else weights
     scored = _scores(corpus, _quality(corpus, weights, never or set(), allowed or set()))
-    out = []
-    for row in range(scored.shape[0]):
-        lo, hi = scored.indptr[row], scored.indptr[row + 1]
-        values, cols = scored.data[lo:hi], scored.indices[lo:hi]
-        order = np.lexsort((cols, -values))
-        out.append(_pick([corpus.vocabulary[c] for c in cols[order]], values[order], settings))
-    return out
+    slices = map_slices(lambda start, stop: _pick_rows(scored[start:stop], corpus.vocabulary,
+                                                       settings, show), scored.shape[0])
+    return [tags for part in slices for tags in part]
 
 
-def _pick(terms: list[str], scores: np.ndarray, settings: TagsConfig) -> list[str]:
+def _pick_rows(scored: sparse.csr_matrix, vocabulary: Sequence[str], settings: TagsConfig,
+               show: Callable[[str], str] | None) -> list[list[str]]:
+    """The tags of each row of `scored`: its phrases by score (desc), then column, picked."""
+    rows = np.repeat(np.arange(scored.shape[0]), np.diff(scored.indptr))
+    order = rank_order(rows, scored.indices, scored.data, decimals=None)
+    cols, values = scored.indices[order].tolist(), scored.data[order].tolist()
+    bounds = scored.indptr.tolist()
+    picked = [_pick(cols[lo:hi], values[lo:hi], vocabulary, settings)
+              for lo, hi in zip(bounds, bounds[1:], strict=False)]
+    return picked if show is None else [list(map(show, keys)) for keys in picked]
+
+
+def _pick(cols: list[int], scores: list[float], vocabulary: Sequence[str],
+          settings: TagsConfig) -> list[str]:
     picked: list[str] = []
-    for term, score in zip(terms, scores, strict=True):
+    taken: set[str] = set()  # the distinctive words of the picked tags (see `overlaps`)
+    for col, score in zip(cols, scores, strict=True):
         if score <= 0 or len(picked) == settings.max_per_paper:
             break
         if len(picked) >= settings.min_per_paper and score < KEEP_ABOVE * scores[0]:
             break
-        if not any(overlaps(term, p) for p in picked):
+        term = vocabulary[col]
+        words = _distinctive(term)
+        if taken.isdisjoint(words):
             picked.append(term)
+            taken |= words
     return picked
+
+
+@lru_cache(maxsize=1 << 16)
+def _distinctive(term: str) -> frozenset[str]:
+    return frozenset(term.split()) - _HEAD_WORDS

@@ -14,13 +14,13 @@ weight), in the abstract 1; a paper joins every topic scoring `MIN_SCORE` or mor
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
-from scipy import sparse
 
 from ..model import Paper
 from .corpus import TITLE_WEIGHT, Corpus, phrase_key
+from .pool import map_slices
 from .taxonomy import OTHER, Taxonomy, Topic
 from .text import chunks_of, phrases, split_token, tokenize
 
@@ -63,6 +63,8 @@ def _regex(topic: Topic) -> re.Pattern[str] | None:
 
 def _phrase_scores(corpus: Corpus, topics: tuple[Topic, ...]) -> np.ndarray:
     """papers x topics: weighted counts of each topic's keyword phrases."""
+    from scipy import sparse
+
     column = corpus.column()
     rows, cols = [], []
     for t, topic in enumerate(topics):
@@ -75,31 +77,63 @@ def _phrase_scores(corpus: Corpus, topics: tuple[Topic, ...]) -> np.ndarray:
     return (corpus.counts @ keywords).toarray()
 
 
-def _regex_scores(papers: list[Paper], topics: tuple[Topic, ...]) -> np.ndarray:
+def _any_of(patterns: Sequence[re.Pattern[str] | None]) -> re.Pattern[str] | None:
+    """One regex matching wherever any of `patterns` does (None if they cannot be joined).
+
+    Most texts match no topic's regex: one search rules them out for every topic at once.
+    """
+    sources = [f"(?:{p.pattern})" for p in patterns if p is not None]
+    if not sources or any(_BACKREFERENCE.search(s) for s in sources):
+        return None
+    try:
+        return re.compile("|".join(sources), re.IGNORECASE)
+    except re.error:  # e.g. one group name used in two topics
+        return None
+
+
+_BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=")
+
+
+def _regex_scores(papers: Sequence[Paper], patterns: Sequence[re.Pattern[str] | None]
+                  ) -> np.ndarray:
     """papers x topics: weighted regex hits of the keywords that are not phrases, and patterns."""
-    scores = np.zeros((len(papers), len(topics)), dtype=np.float32)
-    for t, topic in enumerate(topics):
-        pattern = _regex(topic)
-        if pattern is None:
-            continue
-        for row, paper in enumerate(papers):
-            title = "" if paper.title_missing else paper.title
-            scores[row, t] = (TITLE_HITS * len(pattern.findall(title))
-                              + len(pattern.findall(paper.abstract)))
+    scores = np.zeros((len(papers), len(patterns)), dtype=np.float32)
+    found = [(t, p) for t, p in enumerate(patterns) if p is not None]
+    if not found:
+        return scores
+    search = (_any_of(patterns) or re.compile("")).search
+    for row, paper in enumerate(papers):
+        for weight, text in ((TITLE_HITS, "" if paper.title_missing else paper.title),
+                             (1, paper.abstract)):
+            if search(text) is None:
+                continue
+            for t, pattern in found:
+                scores[row, t] += weight * len(pattern.findall(text))
     return scores
+
+
+def _best(scores: np.ndarray, topics: tuple[Topic, ...]) -> list[tuple[str, ...]]:
+    """Each row's topics scoring `MIN_SCORE` or more, best first (ties in taxonomy order)."""
+    out = []
+    for row in scores:
+        hits = np.flatnonzero(row >= MIN_SCORE).tolist()
+        best = sorted(hits, key=lambda t: (-row[t], t))[:MAX_TOPICS]
+        out.append(tuple(topics[t].name for t in best) or (OTHER,))
+    return out
 
 
 def assign_topics(corpus: Corpus, papers: Mapping[str, Paper],
                   taxonomy: Taxonomy) -> dict[str, tuple[str, ...]]:
-    """Each paper's topics by id, best first; ("Other",) for a paper that matches none."""
+    """Each paper's topics by id, best first; ("Other",) for a paper that matches none.
+
+    The regular expressions run on worker processes for large corpora (see `pool`).
+    """
     topics = taxonomy.topics
     if not topics:
         return {pid: (OTHER,) for pid in corpus.ids}
     ordered = [papers[pid] for pid in corpus.ids]
-    scores = _phrase_scores(corpus, topics) + _regex_scores(ordered, topics)
-    out = {}
-    for row, pid in enumerate(corpus.ids):
-        hits = np.flatnonzero(scores[row] >= MIN_SCORE)
-        best = sorted(hits, key=lambda t: (-scores[row, t], t))[:MAX_TOPICS]
-        out[pid] = tuple(topics[t].name for t in best) or (OTHER,)
-    return out
+    phrase = _phrase_scores(corpus, topics)
+    patterns = [_regex(topic) for topic in topics]
+    slices = map_slices(lambda start, stop: _best(
+        phrase[start:stop] + _regex_scores(ordered[start:stop], patterns), topics), len(ordered))
+    return dict(zip(corpus.ids, (names for part in slices for names in part), strict=True))
