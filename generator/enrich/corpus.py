@@ -88,32 +88,47 @@ def phrases_of(text: str) -> set[str]:
 
 
 class _Counter:
-    """Phrase counts of title and abstract rows, with one growing vocabulary (first-seen order)."""
+    """Phrase counts of title and abstract rows, with one vocabulary in first-seen order.
+
+    Rows are counted as chunks first (the same chunks recur across a corpus), each distinct
+    chunk's phrases once, and the two are multiplied: (rows x chunks) @ (chunks x phrases).
+    Columns are numbered as a phrase-by-phrase pass over the rows would number them.
+    """
 
     def __init__(self) -> None:
-        self.vocab: defaultdict[str, int] = defaultdict()
-        self.vocab.default_factory = self.vocab.__len__  # a new phrase gets the next column
+        self.chunks: defaultdict[Chunk, int] = defaultdict()
+        self.chunks.default_factory = self.chunks.__len__  # a new chunk gets the next number
         self.rows: tuple[list[int], list[int]] = ([], [])
         self.indptr: tuple[list[int], list[int]] = ([0], [0])
 
     def add(self, kind: int, chunks: Sequence[Chunk], own: Mapping[str, Chunk]) -> None:
-        """Count the phrases of one row (`kind` 0: abstract, 1: title)."""
-        row, column = self.rows[kind], self.vocab.__getitem__
-        for chunk in chunks:
-            if own and not own.keys().isdisjoint(chunk):
-                chunk = _expand(chunk, own)
-            row.extend(map(column, phrases(chunk)))
+        """Count the chunks of one row (`kind` 0: abstract, 1: title)."""
+        if own:
+            chunks = [_expand(c, own) for c in chunks]
+        row = self.rows[kind]
+        row.extend(map(self.chunks.__getitem__, chunks))
         self.indptr[kind].append(len(row))
 
-    def matrix(self, kind: int) -> sparse.csr_matrix:
+    def matrices(self) -> tuple[sparse.csr_matrix, sparse.csr_matrix, list[str]]:
+        """Phrase counts of the abstract rows and of the title rows, and the vocabulary."""
         from scipy import sparse
 
-        indices = self.rows[kind]
-        matrix = sparse.csr_matrix((np.ones(len(indices), dtype=np.float32),
-                                    np.asarray(indices, dtype=np.int64), self.indptr[kind]),
-                                   shape=(len(self.indptr[kind]) - 1, len(self.vocab)))
-        matrix.sum_duplicates()
-        return matrix
+        vocab: defaultdict[str, int] = defaultdict()
+        vocab.default_factory = vocab.__len__  # a new phrase gets the next column
+        columns: list[int] = []
+        starts = [0]
+        for chunk in self.chunks:  # in first-seen order
+            columns.extend(map(vocab.__getitem__, phrases.__wrapped__(chunk)))
+            starts.append(len(columns))
+        shape = (len(self.chunks), len(vocab))
+        chunk_phrases = sparse.csr_matrix((np.ones(len(columns), np.float32), columns, starts),
+                                          shape=shape)
+        counts = []
+        for row, indptr in zip(self.rows, self.indptr, strict=True):
+            row_chunks = sparse.csr_matrix((np.ones(len(row), np.float32), row, indptr),
+                                           shape=(len(indptr) - 1, shape[0]))
+            counts.append((row_chunks @ chunk_phrases).tocsr())
+        return counts[0], counts[1], list(vocab)
 
 
 @dataclass(frozen=True)
@@ -140,7 +155,7 @@ def _analyse_part(papers: Sequence[Paper]) -> _Part:
         counter.add(0, text.abstract, own)
         counter.add(1, text.title, own)
         acronyms.append(text.acronyms)
-    return _Part(counter.matrix(0), counter.matrix(1), list(counter.vocab), acronyms, tokens)
+    return _Part(*counter.matrices(), acronyms, tokens)
 
 
 def _analyse(papers: Sequence[Paper]

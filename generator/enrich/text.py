@@ -204,11 +204,13 @@ def tokenize(text: str) -> list[str]:
 def chunks_of(text: str | list[str]) -> tuple[Chunk, ...]:
     """Split text (or its tokens) into chunks of content words (see module docstring)."""
     tokens = tokenize(text) if isinstance(text, str) else text
-    for token in set(tokens).difference(_classes):
-        _classes[token] = _classify(token)
+    classes = _classes
     out: list[Chunk] = []
     keys: list[str] = []
-    for found in map(_classes.__getitem__, tokens):
+    for token in tokens:
+        found = classes.get(token)
+        if found is None:
+            found = classes[token] = _classify(token)
         if found is _BREAK or (found is _CONNECT and not keys):
             if keys:
                 _close(out, keys)
