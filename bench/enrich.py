@@ -26,7 +26,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-STAGES = ("corpus", "tags", "topics", "similarity", "related")
+STAGES = {"corpus": "corpus", "topics + LSA (workers), tag scores": "topics, LSA, tag scores",
+          "tags": "tags", "related": "related"}
+"""`enrich_papers`' stages, and their column headings."""
 
 
 def _cpu() -> float:
@@ -82,7 +84,8 @@ def main() -> None:
     env = dict(os.environ)
     if args.workers:
         env["LITREVIEW_WORKERS"] = str(args.workers)
-    print("| papers | " + " | ".join(STAGES) + " | total wall / CPU s | peak RSS MiB (worker) |")
+    print("| papers | " + " | ".join(STAGES.values())
+          + " | total wall / CPU s | peak RSS MiB (worker) |")
     print("|---" * (len(STAGES) + 3) + "|")
     for n in (int(x) for x in args.papers.split(",")):
         command = [sys.executable, __file__, "--child", str(n)]

@@ -16,16 +16,18 @@ import gc
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 from ..config import Config
 from ..model import Issue, Paper
 from .corpus import Corpus, build_corpus, phrase_key
 from .display import Display
-from .related import Facts, find_related, similarity_model
-from .tags import choose_tags, phrase_weights
+from .pool import slice_jobs, start_jobs, workers_for
+from .related import Facts, blended_similarity, find_related, lsa_rows
+from .tags import choose_tags, phrase_weights, tag_scores
 from .taxonomy import OTHER, Taxonomy, load_taxonomy
-from .topics import assign_topics, keyword_keys
+from .topics import keyword_keys, topic_matcher
 
 __all__ = ["INPUT_FIELDS", "OTHER", "Enrichment", "enrich", "enrich_papers"]
 
@@ -92,7 +94,7 @@ def enrich_papers(papers: Sequence[Paper], config: Config, taxonomy: Taxonomy,
                   ) -> list[Paper]:
     """Papers with topics, tags and related links (in input order).
 
-    `timed(stage)` wraps each stage (corpus, tags, topics, similarity, related) for benchmarks.
+    `timed(stage)` wraps each stage (see `bench/enrich.py`) for benchmarks.
     """
     with _collector_paused():
         return _enrich_papers(papers, config, taxonomy, timed)
@@ -103,23 +105,30 @@ def _enrich_papers(papers: Sequence[Paper], config: Config, taxonomy: Taxonomy,
     merges, spelling = _aliases(taxonomy)
     with timed("corpus"):
         corpus = build_corpus(papers, merges, keep=keyword_keys(taxonomy.topics))
-    with timed("tags"):
+    by_id = {p.id: p for p in papers}
+    workers = workers_for(len(corpus.ids))
+    with timed("topics + LSA (workers), tag scores"):
+        # Topics and the LSA are worked out by the workers while this process scores tags.
+        matcher = topic_matcher(corpus, by_id, taxonomy)
+        lsa = [partial(lsa_rows, corpus.tfidf)] if config.related.semantic_weight > 0 else []
+        started = start_jobs([*lsa, *slice_jobs(matcher.rows, len(corpus.ids), workers)],
+                             workers)
         display = _display(corpus, spelling)
         weights = phrase_weights(corpus)
         never = {phrase_key(t) for t in taxonomy.never_tags}
         with_of = {k for k in spelling if " of " in f" {k} "}
-        tags = list(map(tuple, choose_tags(corpus, config.tags, never, with_of, weights,
-                                           show=display)))
-    by_id = {p.id: p for p in papers}
-    ordered = [by_id[pid] for pid in corpus.ids]
-    with timed("topics"):
-        by_topic = assign_topics(corpus, by_id, taxonomy)
-        topics = [by_topic[pid] for pid in corpus.ids]
-    with timed("similarity"):
-        model = similarity_model(corpus, config.related.semantic_weight)
+        scored = tag_scores(corpus, never, with_of, weights)
+        found = started.results()
+        lsa_found = found.pop(0) if lsa else None
+        topics = [names for part in found for names in part]
+    with timed("tags"):
+        tags = list(map(tuple, choose_tags(corpus, config.tags, weights=weights, show=display,
+                                           scored=scored)))
     with timed("related"):
+        ordered = matcher.papers
         facts = Facts(corpus.ids, tags, topics, [p.venue for p in ordered],
                       [p.listings for p in ordered])
+        model = blended_similarity(corpus, lsa_found, config.related.semantic_weight)
         related = find_related(corpus, model, facts, config.related, display, 0.5 + weights)
     row = {pid: i for i, pid in enumerate(corpus.ids)}
     return [replace(p, topics=topics[i], tags=tags[i], related=related[i])

@@ -95,11 +95,10 @@ def _block(candidates: Candidates, rescore: Rescore | None, start: int, stop: in
            pool: int, floor: float) -> Links:
     sims = candidates(start, stop).tocsr()
     local = np.repeat(np.arange(stop - start), np.diff(sims.indptr))
-    other = sims.indices != local + start  # never itself
-    local, cols, scores = local[other], sims.indices[other].astype(np.int64), sims.data[other]
-    indptr = np.concatenate(([0], np.cumsum(np.bincount(local, minlength=stop - start))))
-    keep = _pool(scores, indptr, pool)
-    rows, cols, scores = local[keep] + start, cols[keep], scores[keep]
+    sims.data[sims.indices == local + start] = -np.inf  # never itself: last in every pool
+    keep = np.flatnonzero(_pool(sims.data, sims.indptr, pool))
+    keep = keep[sims.data[keep] != -np.inf]
+    rows, cols, scores = local[keep] + start, sims.indices[keep].astype(np.int64), sims.data[keep]
     keep = _best_per_row(rows, cols, scores, pool)
     rows, cols, scores = rows[keep], cols[keep], scores[keep]
     if rescore is not None:

@@ -29,7 +29,8 @@ from .taxonomy import OTHER
 if TYPE_CHECKING:
     from scipy import sparse
 
-__all__ = ["Facts", "Similarity", "find_related", "shared_terms", "similarity_model"]
+__all__ = ["Facts", "Similarity", "blended_similarity", "find_related", "lsa_rows",
+           "shared_terms", "similarity_model"]
 
 LSA_DIMENSIONS = 64
 LSA_SAMPLE = 3000
@@ -60,7 +61,7 @@ class Similarity:
         return (1 - self.semantic_weight) * text + self.semantic_weight * semantic
 
 
-def _lsa(tfidf: sparse.csr_matrix) -> np.ndarray | None:
+def lsa_rows(tfidf: sparse.csr_matrix) -> np.ndarray | None:
     """Unit LSA rows, the SVD fitted on a sample's rows and the phrases that sample uses.
 
     Leaving out the phrases absent from the sample changes nothing they would add (their
@@ -84,12 +85,18 @@ def _lsa(tfidf: sparse.csr_matrix) -> np.ndarray | None:
 
 def similarity_model(corpus: Corpus, semantic_weight: float) -> Similarity:
     """The similarity of a corpus: TF-IDF without very common phrases, blended with LSA."""
+    lsa = lsa_rows(corpus.tfidf) if semantic_weight > 0 else None
+    return blended_similarity(corpus, lsa, semantic_weight)
+
+
+def blended_similarity(corpus: Corpus, lsa: np.ndarray | None,
+                       semantic_weight: float) -> Similarity:
+    """`similarity_model` with the corpus' `lsa_rows` computed already."""
     from scipy import sparse
 
     n = corpus.tfidf.shape[0]
     common = corpus.df > max(100, COMMON_DF * n)
     pruned = (corpus.tfidf @ sparse.diags((~common).astype(np.float32))).tocsr()
-    lsa = _lsa(corpus.tfidf) if semantic_weight > 0 else None
     return Similarity(pruned, pruned.T.tocsr(), lsa, semantic_weight)
 
 

@@ -27,7 +27,8 @@ from .text import GENERIC_WORDS, is_adjective, word_key
 if TYPE_CHECKING:
     from scipy import sparse
 
-__all__ = ["choose_tags", "completeness", "overlaps", "phrase_weights", "spelled_with_of"]
+__all__ = ["choose_tags", "completeness", "overlaps", "phrase_weights", "spelled_with_of",
+           "tag_scores"]
 
 PART_OF_LONGER = 0.6
 """A phrase is "part of a longer term" when one extension by a word holds this share of its uses."""
@@ -129,17 +130,26 @@ def _scores(corpus: Corpus, quality: np.ndarray) -> sparse.csr_matrix:
     return scores
 
 
+def tag_scores(corpus: Corpus, never: set[str] | None = None, allowed: set[str] | None = None,
+               weights: np.ndarray | None = None) -> sparse.csr_matrix:
+    """The score of every candidate tag of every corpus row (see `choose_tags`)."""
+    weights = phrase_weights(corpus) if weights is None else weights
+    return _scores(corpus, _quality(corpus, weights, never or set(), allowed or set()))
+
+
 def choose_tags(corpus: Corpus, settings: TagsConfig, never: set[str] | None = None,
                 allowed: set[str] | None = None, weights: np.ndarray | None = None,
-                show: Callable[[str], str] | None = None) -> list[list[str]]:
+                show: Callable[[str], str] | None = None,
+                scored: sparse.csr_matrix | None = None) -> list[list[str]]:
     """The tag keys of every corpus row, best first (see module docstring).
 
     `never` are phrase keys that are never tags; `allowed` are "X of Y" phrases that are;
-    `weights` are `phrase_weights(corpus)` when the caller has them already; `show` turns
-    keys into display text (see `display`). Rows are shared out to worker processes (`pool`).
+    `weights` are `phrase_weights(corpus)` and `scored` its `tag_scores` when the caller has
+    them already; `show` turns keys into display text (see `display`). Rows are shared out
+    to worker processes (see `pool`).
     """
-    weights = phrase_weights(corpus) if weights is None else weights
-    scored = _scores(corpus, _quality(corpus, weights, never or set(), allowed or set()))
+    if scored is None:
+        scored = tag_scores(corpus, never, allowed, weights)
     slices = map_slices(lambda start, stop: _pick_rows(scored[start:stop], corpus.vocabulary,
                                                        settings, show), scored.shape[0])
     return [tags for part in slices for tags in part]

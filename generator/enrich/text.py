@@ -292,18 +292,22 @@ def phrases(keys: tuple[str, ...]) -> tuple[str, ...]:
     or ends with a function word or ends on a past participle ("features learned"). Cached:
     the same chunks recur across a corpus.
     """
-    flags = [_flags.get(k) or _flag(k) for k in keys]
-    n = len(keys)
+    get, n = _flags.get, len(keys)
+    if n == 1:  # the common case, kept short
+        return keys if (get(keys[0]) or _flag(keys[0])) & _SINGLE else ()
+    flags = [get(k) or _flag(k) for k in keys]
     out = []
     for i in range(n):
         flag = flags[i]
         if not flag & _START:
             continue
+        phrase = keys[i]
         if flag & _SINGLE:
-            out.append(keys[i])
+            out.append(phrase)
         content = flag & _CONTENT
         for j in range(i + 1, min(n, i + MAX_WORDS)):
+            phrase += " " + keys[j]
             content |= flags[j] & _CONTENT
             if content and flags[j] & _END:
-                out.append(" ".join(keys[i : j + 1]))
+                out.append(phrase)
     return tuple(out)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -24,7 +25,8 @@ from .pool import map_slices
 from .taxonomy import OTHER, Taxonomy, Topic
 from .text import chunks_of, phrases, split_token, tokenize
 
-__all__ = ["MAX_TOPICS", "MIN_SCORE", "assign_topics", "keyword_keys", "keyword_pattern"]
+__all__ = ["MAX_TOPICS", "MIN_SCORE", "TopicMatcher", "assign_topics", "keyword_keys",
+           "keyword_pattern", "topic_matcher"]
 
 TITLE_HITS = TITLE_WEIGHT
 MIN_SCORE = 3
@@ -122,18 +124,39 @@ def _best(scores: np.ndarray, topics: tuple[Topic, ...]) -> list[tuple[str, ...]
     return out
 
 
+@dataclass(frozen=True)
+class TopicMatcher:
+    """The topics of corpus rows: keyword phrase scores of every row, regexes for the rest."""
+
+    topics: tuple[Topic, ...]
+    papers: Sequence[Paper]
+    """The corpus' papers, in row order."""
+    phrase_scores: np.ndarray
+    patterns: tuple[re.Pattern[str] | None, ...]
+
+    def rows(self, start: int, stop: int) -> list[tuple[str, ...]]:
+        """The topics of rows start..stop-1, best first; ("Other",) for a row matching none."""
+        if not self.topics:
+            return [(OTHER,)] * (stop - start)
+        scores = self.phrase_scores[start:stop] + _regex_scores(self.papers[start:stop],
+                                                                self.patterns)
+        return _best(scores, self.topics)
+
+
+def topic_matcher(corpus: Corpus, papers: Mapping[str, Paper],
+                  taxonomy: Taxonomy) -> TopicMatcher:
+    """The matcher of a corpus (`papers` by id) against the taxonomy's topics."""
+    topics = taxonomy.topics
+    phrase = _phrase_scores(corpus, topics) if topics else np.zeros((len(corpus.ids), 0))
+    return TopicMatcher(topics, [papers[pid] for pid in corpus.ids], phrase,
+                        tuple(_regex(topic) for topic in topics))
+
+
 def assign_topics(corpus: Corpus, papers: Mapping[str, Paper],
                   taxonomy: Taxonomy) -> dict[str, tuple[str, ...]]:
     """Each paper's topics by id, best first; ("Other",) for a paper that matches none.
 
     The regular expressions run on worker processes for large corpora (see `pool`).
     """
-    topics = taxonomy.topics
-    if not topics:
-        return {pid: (OTHER,) for pid in corpus.ids}
-    ordered = [papers[pid] for pid in corpus.ids]
-    phrase = _phrase_scores(corpus, topics)
-    patterns = [_regex(topic) for topic in topics]
-    slices = map_slices(lambda start, stop: _best(
-        phrase[start:stop] + _regex_scores(ordered[start:stop], patterns), topics), len(ordered))
+    slices = map_slices(topic_matcher(corpus, papers, taxonomy).rows, len(corpus.ids))
     return dict(zip(corpus.ids, (names for part in slices for names in part), strict=True))
