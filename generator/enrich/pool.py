@@ -53,8 +53,13 @@ def slice_jobs(task: Callable[[int, int], T], total: int, workers: int,
     return [partial(task, a, b) for a, b in slice_bounds(total, slices)] if total else []
 
 
-def _unprofiled() -> None:
-    """Workers drop a profiler inherited from the parent (it would slow them several times)."""
+def _worker_setup() -> None:
+    """Each worker computes on one core: BLAS on one thread (a worker per core already; BLAS
+    threads spinning next to the other workers cost more than they give), and without a
+    profiler inherited from the parent (it would slow the worker several times)."""
+    from threadpoolctl import threadpool_limits  # installed with scikit-learn
+
+    threadpool_limits(1)
     sys.setprofile(None)
 
 
@@ -72,7 +77,7 @@ class Started(Generic[T]):
             _JOBS = jobs
             try:  # the workers are forked here, with the jobs
                 self._pool = multiprocessing.get_context("fork").Pool(
-                    min(workers, len(jobs)), initializer=_unprofiled)
+                    min(workers, len(jobs)), initializer=_worker_setup)
             finally:
                 _JOBS = ()
             self._pending = self._pool.map_async(_run, range(len(jobs)), chunksize=1)

@@ -69,6 +69,7 @@ def lsa_rows(tfidf: sparse.csr_matrix) -> np.ndarray | None:
     """
     from sklearn.decomposition import TruncatedSVD
     from sklearn.preprocessing import normalize
+    from threadpoolctl import threadpool_limits
 
     n = tfidf.shape[0]
     rng = np.random.RandomState(0)
@@ -78,7 +79,8 @@ def lsa_rows(tfidf: sparse.csr_matrix) -> np.ndarray | None:
     dims = min(LSA_DIMENSIONS, n - 1, len(used) - 1)
     if dims < 2:
         return None
-    svd = TruncatedSVD(dims, random_state=0, n_iter=5).fit(fitted[:, used])
+    with threadpool_limits(1):  # the same sums wherever it runs (a worker runs BLAS on one)
+        svd = TruncatedSVD(dims, random_state=0, n_iter=5).fit(fitted[:, used])
     reduced = tfidf[:, used] @ svd.components_.T.astype(np.float32)
     return normalize(reduced).astype(np.float32)
 
