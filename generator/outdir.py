@@ -1,9 +1,12 @@
-"""Safety of the output directory: where a build may write, and what it may delete.
+"""Safety of the output directory, and the file operations the writer is made of.
 
 `check_output_dir` refuses an output folder that is, holds or sits inside the project's own
 files; `safe_parts` refuses a site path that could leave the site; `remove_ours` deletes only
 folders litreview made (marker file); `exchange` swaps the new site in with one atomic step
-where the system allows it. The writer (`writer.py`) uses these; this module writes no pages.
+where the system allows it. Below them, the few file operations a build makes by the ten
+thousand, on plain string paths (no `pathlib` objects): compare a file with bytes, make a
+folder once, create a new file, hard-link, list a site. The writer (`writer.py`) uses these;
+this module decides nothing about which files a site has.
 """
 
 from __future__ import annotations
@@ -14,12 +17,14 @@ import functools
 import os
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from .errors import UsageError
 
-__all__ = ["MARKER", "MARKER_TEXT", "check_output_dir", "exchange", "remove_ours", "safe_parts"]
+__all__ = ["MARKER", "MARKER_TEXT", "check_output_dir", "create_file", "exchange", "link",
+           "make_folder", "remove_empty_parents", "remove_ours", "safe_parts", "same_bytes",
+           "same_file", "site_files"]
 
 MARKER = ".litreview-build"
 MARKER_TEXT = "built by litreview; safe to delete with site/\n"
@@ -109,3 +114,92 @@ def _renameat2() -> Callable[..., int] | None:
         return None
     libc = ctypes.CDLL(None, use_errno=True)
     return getattr(libc, "renameat2", None)
+
+
+def site_files(directory: Path) -> Iterator[str]:
+    """Site-relative POSIX paths of the regular files under `directory` (marker excluded)."""
+    stack = [("", str(directory))]
+    while stack:
+        prefix, folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except FileNotFoundError:
+            continue
+        for entry in entries:
+            rel = prefix + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                stack.append((rel + "/", entry.path))
+            elif rel != MARKER and entry.is_file(follow_symlinks=False):
+                yield rel
+
+
+def same_bytes(path: str | Path, data: bytes) -> bool:
+    """True when `path` is a regular file holding exactly `data`."""
+    try:
+        if os.stat(path).st_size != len(data):
+            return False
+        with open(path, "rb") as fh:
+            return fh.read() == data
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return False
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """True when `a` and `b` are one inode or hold the same bytes."""
+    try:
+        sa, sb = os.stat(a), os.stat(b)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    if (sa.st_ino, sa.st_dev) == (sb.st_ino, sb.st_dev):
+        return True
+    return sa.st_size == sb.st_size and a.read_bytes() == b.read_bytes()
+
+
+def make_folder(folder: str, made: set[str]) -> None:
+    """Make `folder` and its missing parents; `made` remembers the folders known to exist, so
+    each is made (one system call) once, not once per file."""
+    if folder in made:
+        return
+    try:
+        os.mkdir(folder)
+    except FileExistsError:
+        pass
+    except FileNotFoundError:
+        make_folder(os.path.dirname(folder), made)
+        try:
+            os.mkdir(folder)
+        except FileExistsError:  # another process made it meanwhile
+            pass
+    made.add(folder)
+
+
+def create_file(path: str, data: bytes) -> None:
+    """Write `data` to a new file `path` (FileExistsError if there is one: never through an
+    existing file or link); permissions as `open()` gives them."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+    try:
+        view, done = memoryview(data), 0
+        while done < len(data):
+            done += os.write(fd, view[done:])
+    finally:
+        os.close(fd)
+
+
+def link(src: Path, dst: Path) -> None:
+    """Hard-link `src` to `dst` (copy where the file system has no hard links)."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def remove_empty_parents(out: Path, path: Path) -> None:
+    """Remove the folders holding `path` that are empty now, up to (not including) `out`."""
+    for parent in path.parents:
+        if parent == out or not parent.is_relative_to(out):
+            return
+        try:
+            parent.rmdir()
+        except OSError:
+            return

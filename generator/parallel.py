@@ -8,16 +8,25 @@ hands them to the writer in job order, so the writer sees exactly the calls a se
 and the output is byte-identical (`tests/test_parallel.py`). Small sites, one core, or a
 platform without `fork` render serially in-process.
 
-This module decides neither which pages exist (`render`) nor how files are stored (`writer`).
+Why one writer: creating files is kernel work that does not spread over cores (two processes
+creating files in one folder take longer than one, measured on ext4), so the parent writes
+while both workers render. Workers die with the parent; a worker that dies fails the build
+(`BrokenProcessPool`) instead of hanging it. This module decides neither which pages exist
+(`render`) nor how files are stored (`writer`).
 """
 
 from __future__ import annotations
 
+import ctypes
+import itertools
 import multiprocessing
 import os
+import signal
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 __all__ = ["Job", "RenderTimes", "render_pages", "worker_count"]
@@ -27,9 +36,11 @@ Job = Callable[[], Iterable[tuple[str, str]]]
 Files = list[tuple[str, bytes]]
 
 MIN_PARALLEL_JOBS = 2000
-"""Below this many jobs a pool costs more than it saves (forking, sending bytes back)."""
+"""Below this many jobs a pool costs more than it saves (forking, sending results back)."""
 SLICE = 250
 """Jobs per task: big enough to amortise a round trip, small enough to balance the workers."""
+AHEAD = 3
+"""Slices per worker rendered ahead of the one the parent is writing."""
 ENV_WORKERS = "LITREVIEW_WORKERS"
 """Environment variable: number of render processes (1 = serial, in-process)."""
 
@@ -60,26 +71,8 @@ def worker_count(jobs: int) -> int:
     return max(1, wanted) if fork_ok else 1
 
 
-# The jobs of the current pool, inherited by its forked workers (never pickled).
-_JOBS: Sequence[tuple[str, Job]] = ()
-
-
-def _run_slice(bounds: tuple[int, int]) -> tuple[list[Files], dict[str, float]]:
-    """Render jobs[start:stop] in a worker: each job's encoded files, CPU seconds per kind."""
-    done: list[Files] = []
-    cpu: dict[str, float] = {}
-    for kind, job in _JOBS[bounds[0] : bounds[1]]:
-        start = time.process_time()
-        done.append([(rel, text.encode("utf-8")) for rel, text in job()])
-        cpu[kind] = cpu.get(kind, 0.0) + time.process_time() - start
-    return done, cpu
-
-
-def _slices(total: int, size: int) -> list[tuple[int, int]]:
-    return [(start, min(start + size, total)) for start in range(0, total, size)]
-
-
-def _render_serial(jobs: Sequence[tuple[str, Job]], times: RenderTimes) -> Iterator[Files]:
+def _run(jobs: Iterable[tuple[str, Job]], times: RenderTimes) -> Iterator[Files]:
+    """Each job's files, encoded; CPU seconds per kind into `times`."""
     for kind, job in jobs:
         start = time.process_time()
         files = [(rel, text.encode("utf-8")) for rel, text in job()]
@@ -87,20 +80,51 @@ def _render_serial(jobs: Sequence[tuple[str, Job]], times: RenderTimes) -> Itera
         yield files
 
 
+# The jobs of the current pool, inherited by its forked workers (never pickled).
+_JOBS: Sequence[tuple[str, Job]] = ()
+
+
+def _run_slice(bounds: tuple[int, int]) -> tuple[list[Files], dict[str, float]]:
+    """In a worker: render jobs[start:stop]; their files and CPU seconds per kind."""
+    times = RenderTimes()
+    done = list(_run(_JOBS[bounds[0] : bounds[1]], times))
+    return done, times.cpu
+
+
+def _die_with_parent(parent: int) -> None:
+    """In a new worker: be killed when the parent dies (Linux), so a killed build leaves no
+    orphan holding memory and waiting forever."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
 def _render_pool(jobs: Sequence[tuple[str, Job]], workers: int, times: RenderTimes
                  ) -> Iterator[Files]:
     global _JOBS
     _JOBS = jobs
-    context = multiprocessing.get_context("fork")
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_die_with_parent, initargs=(os.getpid(),))
+    slices = iter([(start, min(start + SLICE, len(jobs)))
+                   for start in range(0, len(jobs), SLICE)])
+    # A few slices ahead per worker, not all: finished pages wait in memory only until the
+    # parent has written the ones before them.
+    pending = deque(pool.submit(_run_slice, bounds)
+                    for bounds in itertools.islice(slices, AHEAD * workers))
     try:
-        with context.Pool(workers) as pool:
-            for done, cpu in pool.imap(_run_slice, _slices(len(jobs), SLICE)):
-                for kind, seconds in cpu.items():
-                    times.add(kind, seconds)
-                yield from done
-            pool.close()
-            pool.join()
+        while pending:
+            done, cpu = pending.popleft().result()
+            pending.extend(pool.submit(_run_slice, bounds)
+                           for bounds in itertools.islice(slices, 1))
+            for kind, seconds in cpu.items():
+                times.add(kind, seconds)
+            yield from done
     finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # on an error: the running slices end
         _JOBS = ()
 
 
@@ -115,12 +139,15 @@ def render_pages(jobs: Sequence[tuple[str, Job]], write: Callable[[str, bytes], 
     times = times if times is not None else RenderTimes()
     times.workers = worker_count(len(jobs))
     produced = (_render_pool(jobs, times.workers, times) if times.workers > 1
-                else _render_serial(jobs, times))
-    for files in produced:
-        start = time.process_time()
-        for rel, data in files:
-            write(rel, data)
-        times.add("write", time.process_time() - start)
-        if tick is not None:
-            tick()
+                else _run(jobs, times))
+    try:
+        for files in produced:
+            start = time.process_time()
+            for rel, data in files:
+                write(rel, data)
+            times.add("write", time.process_time() - start)
+            if tick is not None:
+                tick()
+    finally:
+        produced.close()  # on an error: the pool is shut down before the caller cleans up
     return times

@@ -2,9 +2,12 @@
 
 Templates come from the project's `templates/` first and the built-in theme second, file by
 file. `StrictUndefined` makes a template typo fail the build. Every internal URL is built by
-`url()` from `base_url`, so the site works at `/` and under a sub-path. Untrusted text is
-escaped by autoescaping; `linkify` is the only filter that emits markup from paper text, and it
-only makes http(s) links. This module does not decide which pages exist (see `build`).
+`url()` (or from `root`, the same prefix) from `base_url`, so the site works at `/` and under a
+sub-path. Untrusted text is escaped by autoescaping; `linkify` is the only filter that emits
+markup from paper text, and it only makes http(s) links. A paper's list item
+(`_paper_card.html`) is rendered once per process and reused on every page listing the paper.
+This module does not decide which pages exist (see `build`) nor runs them in parallel
+(`parallel`).
 """
 
 from __future__ import annotations
@@ -77,18 +80,40 @@ def make_environment(project_templates: Path, config: Config) -> Environment:
         loaders.insert(0, FileSystemLoader(str(project_templates)))
     env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(default=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=True)
+                      keep_trailing_newline=True, auto_reload=False)  # one build: no re-stat
     env.filters["linkify"] = linkify
     env.filters["display_title"] = display_title
     env.filters["pagefind_value"] = pagefind_value
     env.globals.update(config=config, url=lambda path="": config.base_url + path.lstrip("/"),
-                       kinds=KINDS)
+                       root=config.base_url, kinds=KINDS)
     # Theme: charts (static SVG), paper links by kind, BibTeX, previous/next in a topic.
     env.globals.update(charts.TEMPLATE_GLOBALS, bibtex=facts.bibtex,
-                       topic_neighbours=facts.topic_neighbours)
+                       topic_neighbours=facts.topic_neighbours,
+                       term_bar_chart=SameChart(charts.term_bar_chart))
     env.filters["paper_links"] = facts.paper_links
     env.filters["human_date"] = facts.human_date
     return env
+
+
+CARD = "_paper_card.html"
+"""A paper as an item of a list (index pages, home, reviews): see `Renderer.paper_card`."""
+
+
+class SameChart:
+    """A term chart function (`charts.term_bar_chart`) that remembers its last chart: the index
+    pages of a term, rendered one after the other, all show the same one."""
+
+    def __init__(self, chart: Callable[..., Markup]) -> None:
+        self.chart = chart
+        self.last: tuple[Any, Markup] | None = None
+
+    def __call__(self, links: Sequence[tuple[Term, int]], kind_name: str, url: Any,
+                 **options: Any) -> Markup:
+        key = (tuple((term.kind, term.name, term.slug, n) for term, n in links), kind_name, url,
+               sorted(options.items()))
+        if self.last is None or self.last[0] != key:
+            self.last = (key, self.chart(links, kind_name, url, **options))
+        return self.last[1]
 
 
 class Renderer:
@@ -98,6 +123,20 @@ class Renderer:
                  reviews: Sequence[Any] = ()) -> None:
         self.env, self.library, self.config = env, library, config
         self.reviews = tuple(reviews)
+        self._cards: dict[str, tuple[Paper, Any, Markup]] = {}
+        env.globals["paper_card"] = self.paper_card
+
+    def paper_card(self, paper: Paper) -> Markup:
+        """`paper` as a list item (`_paper_card.html`), rendered once per paper and process
+        and reused on every page that lists it. The card sees `paper` and the site's globals,
+        not the page it is on, so it is the same on every page."""
+        template = self.env.get_template(CARD)  # each page records that it reads the card
+        hit = self._cards.get(paper.id)
+        if hit is not None and hit[0] is paper and hit[1] is template:
+            return hit[2]
+        html = Markup(template.render(paper=paper))
+        self._cards[paper.id] = (paper, template, html)
+        return html
 
     def _render(self, template: str, path: str, **context: Any) -> Page:
         html = self.env.get_template(template).render(

@@ -24,14 +24,28 @@ what the files contain.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import json
 import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
-from .outdir import MARKER, MARKER_TEXT, check_output_dir, exchange, remove_ours, safe_parts
+from .outdir import (
+    MARKER,
+    MARKER_TEXT,
+    check_output_dir,
+    create_file,
+    exchange,
+    link,
+    make_folder,
+    remove_empty_parents,
+    remove_ours,
+    safe_parts,
+    same_bytes,
+    same_file,
+    site_files,
+)
 
 try:
     import fcntl
@@ -39,45 +53,7 @@ except ImportError:  # Windows: no advisory locks; concurrent builds of one site
     fcntl = None  # type: ignore[assignment]
 
 
-__all__ = ["MARKER", "SiteWriter", "check_output_dir"]
-
-
-def site_files(directory: Path) -> Iterator[str]:
-    """Site-relative POSIX paths of the regular files under `directory` (marker excluded)."""
-    stack = [("", directory)]
-    while stack:
-        prefix, folder = stack.pop()
-        try:
-            entries = list(os.scandir(folder))
-        except FileNotFoundError:
-            continue
-        for entry in entries:
-            rel = prefix + entry.name
-            if entry.is_dir(follow_symlinks=False):
-                stack.append((rel + "/", Path(entry.path)))
-            elif rel != MARKER and entry.is_file(follow_symlinks=False):
-                yield rel
-
-
-def _same_bytes(path: Path, data: bytes) -> bool:
-    """True when `path` is a regular file holding exactly `data`."""
-    try:
-        if os.stat(path).st_size != len(data):
-            return False
-        return path.read_bytes() == data
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-        return False
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    """True when `a` and `b` are one inode or hold the same bytes."""
-    try:
-        sa, sb = os.stat(a), os.stat(b)
-    except (FileNotFoundError, NotADirectoryError):
-        return False
-    if (sa.st_ino, sa.st_dev) == (sb.st_ino, sb.st_dev):
-        return True
-    return sa.st_size == sb.st_size and a.read_bytes() == b.read_bytes()
+__all__ = ["MARKER", "SiteWriter", "check_output_dir", "site_files"]
 
 
 class SiteWriter:
@@ -98,6 +74,9 @@ class SiteWriter:
         self._old: frozenset[str] | None = None
         self._kept: set[str] = set()
         self._complete = False
+        self._out, self._staging = str(out), str(self.staging)
+        self._folders: set[str] = {self._staging}
+        """Staging folders known to exist (in this process)."""
         self._lock = _lock(out)
         recover(out)
         remove_ours(self.staging)  # left by a killed build
@@ -134,22 +113,26 @@ class SiteWriter:
         stale = self.old_files() - self._kept - self._changed
         return any(fnmatch.fnmatchcase(rel, pattern) for rel in (*self._changed, *stale))
 
-    def path_for(self, rel: str) -> Path:
-        """The staging path of site-relative `rel`; refuses anything escaping the site."""
-        return self.staging.joinpath(*safe_parts(rel.removesuffix("/")))
-
     def write(self, rel: str, content: str | bytes) -> None:
-        """Write one file of the site (UTF-8 for text); equal bytes leave the old file alone."""
+        """Write one file of the site (UTF-8 for text); equal bytes leave the old file alone.
+
+        A path written twice in one build is an error (two pages would share one address).
+        """
         data = content.encode("utf-8") if isinstance(content, str) else content
-        target = self.path_for(rel)
-        rel = target.relative_to(self.staging).as_posix()
-        if not self._complete and _same_bytes(self.out / rel, data):
-            self._mark_kept(rel, target)
+        parts = safe_parts(rel.removesuffix("/"))
+        rel = "/".join(parts)
+        if rel in self._changed:
+            raise ValueError(f"two files of this build have one path: {rel}")
+        if not self._complete and same_bytes(os.path.join(self._out, rel), data):
+            self._kept.add(rel)
             return
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # In a complete() staging dir the target may be a hard link to a published file.
-        target.unlink(missing_ok=True)
-        target.write_bytes(data)
+        folder = os.path.join(self._staging, *parts[:-1])
+        make_folder(folder, self._folders)
+        target = os.path.join(folder, parts[-1])
+        if self._complete:  # the target may be a hard link to a published file
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(target)
+        create_file(target, data)
         self._kept.discard(rel)
         self._changed.add(rel)
         self.count += 1
@@ -165,7 +148,7 @@ class SiteWriter:
         target = self.staging / rel
         self._mark_kept(rel, target)
         if self._complete:
-            _link(self.out / rel, target)
+            link(self.out / rel, target)
         return True
 
     def keep_tree(self, rel_dir: str) -> int:
@@ -188,7 +171,7 @@ class SiteWriter:
         """
         if not self._complete:
             for rel in sorted(self._kept):
-                _link(self.out / rel, self.staging / rel)
+                link(self.out / rel, self.staging / rel)
             self._complete = True
         return self.staging
 
@@ -217,7 +200,7 @@ class SiteWriter:
         old = self.old_files()
         self.removed = tuple(sorted(old - new))
         self._changed = {rel for rel in new - self._kept
-                         if not _same_file(self.staging / rel, self.out / rel)}
+                         if not same_file(self.staging / rel, self.out / rel)}
         self.count = len(self._changed)
         self.bytes = sum((self.staging / rel).stat().st_size for rel in self._changed)
         if not self._changed and new == old and (self.out / MARKER).exists():
@@ -253,13 +236,13 @@ class SiteWriter:
                 shutil.rmtree(target)
             if rel not in produced:
                 target.unlink(missing_ok=True)
-                _remove_empty_parents(back, target)
+                remove_empty_parents(back, target)
                 continue
             source = self.staging / rel if rel in self._changed else self.out / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             spare = target.with_name(target.name + ".litreview-link")
             spare.unlink(missing_ok=True)
-            _link(source, spare)  # a link, not a move: staging stays whole for a fallback
+            link(source, spare)  # a link, not a move: staging stays whole for a fallback
             os.replace(spare, target)
 
     def _swap(self) -> None:
@@ -268,7 +251,7 @@ class SiteWriter:
         if (self.out / MARKER).is_file():  # keep the published marker's inode, atomically
             spare = self.staging / f"{MARKER}.link"
             spare.unlink(missing_ok=True)
-            _link(self.out / MARKER, spare)
+            link(self.out / MARKER, spare)
             os.replace(spare, marker)
         if not marker.exists():
             marker.write_text(MARKER_TEXT, encoding="utf-8")
@@ -329,15 +312,6 @@ def _lock(out: Path) -> _DirLock | None:
     return _DirLock(out.parent)
 
 
-def _link(src: Path, dst: Path) -> None:
-    """Hard-link `src` to `dst` (copy where the file system has no hard links)."""
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copy2(src, dst)
-
-
 def recover(out: Path) -> None:
     """Undo a swap that was killed between its two renames, so `out` is one whole site again."""
     old = out.with_name(f".{out.name}.old")
@@ -371,13 +345,3 @@ def _take_delta(back: Path, out: Path) -> list[str] | None:
         return [str(p) for p in record["paths"]]
     except (OSError, ValueError, KeyError, TypeError):
         return None
-
-
-def _remove_empty_parents(out: Path, path: Path) -> None:
-    for parent in path.parents:
-        if parent == out or not parent.is_relative_to(out):
-            return
-        try:
-            parent.rmdir()
-        except OSError:
-            return

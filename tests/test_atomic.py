@@ -168,3 +168,21 @@ def test_build_killed_from_outside_while_writing(tmp_path: Path) -> None:
     assert site_tree(out) == old or child.returncode == 0
     build_pinned(root, out, search_index=False)
     assert _leftovers(out) == []
+
+
+def test_two_files_at_one_path_fail_the_build_and_leave_the_site(tmp_path: Path) -> None:
+    """Two pages of one build at one address would lose one of them: the writer refuses."""
+    from generator.writer import MARKER, SiteWriter
+
+    out = tmp_path / "site"
+    first = SiteWriter(out)
+    first.write("a/index.html", "old")
+    first.commit()
+    writer = SiteWriter(out)
+    writer.write("a/index.html", "new")
+    with pytest.raises(ValueError, match="a/index.html"):
+        writer.write("a/index.html/", "newer")  # the same path, spelt another way
+    writer.discard()
+    assert {rel: data for rel, data in site_tree(out).items() if rel != MARKER} == {
+        "a/index.html": b"old"}
+    assert _leftovers(out) == []

@@ -9,8 +9,14 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import re
 import shutil
+import signal
+import subprocess
+import sys
+import time
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -22,6 +28,7 @@ from generator.build import BuildReport
 from tests.conftest import (
     FIXTURES,
     LISTINGS,
+    REPO,
     build_pinned,
     describe_tree_diff,
     site_tree,
@@ -121,3 +128,95 @@ def test_worker_count(setting: str, jobs: int, expected: int,
                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(parallel.ENV_WORKERS, setting)
     assert parallel.worker_count(jobs) == expected
+
+
+def _numbered_jobs(n: int) -> list[tuple[str, parallel.Job]]:
+    """`n` jobs, job i making `f<i>.txt` (and a second file for every seventh job)."""
+    def job(i: int) -> list[tuple[str, str]]:
+        files = [(f"f{i}.txt", f"page {i}\n")]
+        return files + [(f"extra/{i}.txt", "é" * i)] if i % 7 == 0 else files
+
+    return [("render (html)", partial(job, i)) for i in range(n)]
+
+
+def test_pool_hands_files_to_the_writer_in_job_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over many slices and three workers, `write` sees exactly the serial calls, in order."""
+    jobs = _numbered_jobs(parallel.SLICE * 9 + 17)
+    calls: dict[str, list[tuple[str, bytes]]] = {"1": [], "3": []}
+    for workers, seen in calls.items():
+        monkeypatch.setenv(parallel.ENV_WORKERS, workers)
+        times = parallel.render_pages(jobs, lambda rel, data, seen=seen: seen.append((rel, data)))
+        assert times.workers == int(workers) and times.cpu["render (html)"] > 0
+    assert calls["3"] == calls["1"]
+    assert calls["1"][:3] == [("f0.txt", b"page 0\n"), ("extra/0.txt", b""),
+                              ("f1.txt", b"page 1\n")]
+    assert ("extra/14.txt", "é".encode() * 14) in calls["1"]
+
+
+DYING_WORKER = """
+import os, sys
+from functools import partial
+from generator import parallel
+
+def job(i):
+    if i == 700:
+        os._exit(3)  # as if the kernel's OOM killer took the worker
+    return [(f"f{i}.txt", "x")]
+
+os.environ[parallel.ENV_WORKERS] = "2"
+jobs = [("render (html)", partial(job, i)) for i in range(3000)]
+try:
+    parallel.render_pages(jobs, lambda rel, data: None)
+except Exception as exc:
+    print(type(exc).__name__)
+"""
+
+
+def test_a_worker_that_dies_fails_the_build_instead_of_hanging() -> None:
+    done = subprocess.run([sys.executable, "-c", DYING_WORKER], cwd=REPO, capture_output=True,
+                          text=True, timeout=300)
+    assert done.stdout.strip() == "BrokenProcessPool", done.stderr
+
+
+KILLED_PARENT = """
+import os, sys
+from pathlib import Path
+from generator import parallel
+from tests.conftest import build_pinned
+os.environ[parallel.ENV_WORKERS] = "2"
+build_pinned(Path(sys.argv[1]), Path(sys.argv[2]), search_index=False)
+"""
+
+
+def test_workers_die_with_a_killed_build(project: Path, tmp_path: Path) -> None:
+    """A build killed while its workers render leaves no worker behind (none goes on working,
+    holding memory or waiting forever)."""
+    out = tmp_path / "site"
+    child = subprocess.Popen([sys.executable, "-c", KILLED_PARENT, str(project), str(out)],
+                             cwd=REPO, start_new_session=True)
+    rendering = out.with_name(f".{out.name}.staging") / "papers"  # the first pages are written
+    deadline = time.monotonic() + 300
+    while not rendering.exists() and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert child.poll() is None, "the build ended before its pages were seen"
+    assert _group_members(child.pid) - {child.pid}, "no render workers"
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    deadline = time.monotonic() + 30
+    while _group_members(child.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _group_members(child.pid)
+    assert not out.exists()
+
+
+def _group_members(pgid: int) -> set[int]:
+    """Live processes in process group `pgid` (zombies excluded)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            found.add(int(stat.parent.name))
+    return found

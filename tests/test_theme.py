@@ -9,12 +9,14 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
 from bs4 import BeautifulSoup
+from jinja2 import UndefinedError
 from markupsafe import Markup
 
 from generator.charts import Bar, bar_chart, bucket_dates, column_chart, shorten
@@ -22,7 +24,7 @@ from generator.facts import arxiv_id, bibtex, human_date, paper_links, topic_nei
 from generator.library import Library
 from generator.model import Paper, SourceRef, paper_id, title_key
 from generator.papermap import MAP_LIMIT, collection_map, map_points, sample_papers
-from tests.conftest import REPO
+from tests.conftest import FIXTURES, REPO, build_pinned, write_project
 
 CORPUS = REPO.parent / "shared" / "data" / "arxiv-cs-75k.jsonl.gz"
 WORKFLOW = REPO / ".github" / "workflows" / "pages.yml"
@@ -284,6 +286,47 @@ def test_dark_palette_covers_every_light_variable() -> None:
     dark = [set(re.findall(r"(--[\w-]+):", body)) for _, body in blocks
             if "color-scheme: dark" in body]
     assert len(dark) == 2 and all(colours <= d for d in dark)
+
+
+# Paper cards -------------------------------------------------------------------------------
+
+
+def _card_site(tmp_path: Path, card: str) -> Path:
+    root = tmp_path / "project"
+    shutil.copytree(FIXTURES / "small", root)
+    write_project(root, {"templates/_paper_card.html": card})
+    return root
+
+
+def test_a_project_paper_card_lists_papers_on_every_index_page(tmp_path: Path) -> None:
+    """`_paper_card.html` is rendered once per paper and reused: every list of papers (home,
+    term pages of every kind, all their pages) shows the project's own card, for the right
+    papers."""
+    root = _card_site(tmp_path, '<li class="my-card" data-slug="{{ paper.slug }}">'
+                                "{{ paper | display_title }}</li>\n")
+    out = tmp_path / "site"
+    build_pinned(root, out, search_index=False)
+    records = json.loads((out / "papers.json").read_text(encoding="utf-8"))
+    for kind, field in (("topics", "topics"), ("tags", "tags"), ("listings", "listings")):
+        terms = {name for r in records for name in r.get(field) or []}
+        for folder in sorted(p for p in (out / kind).iterdir() if p.is_dir()):
+            pages = sorted(folder.rglob("index.html"))
+            cards = [li for page in pages for li in _soup(out, page.relative_to(out).as_posix())
+                     .select("ol.paper-list > li")]
+            assert cards and all(li.get("class") == ["my-card"] for li in cards), folder
+            name = _soup(out, f"{kind}/{folder.name}/index.html").h1.get_text()
+            expected = {r["slug"] for r in records if name in (r.get(field) or [])}
+            if name in terms:  # (a tag of one paper has no page)
+                assert {li["data-slug"] for li in cards} == expected, folder
+    assert _soup(out, "index.html").select("ol.paper-list > li.my-card")
+
+
+def test_a_paper_card_cannot_depend_on_the_page(tmp_path: Path) -> None:
+    """The card is the same on every page, so it does not see the page's variables: a card
+    using one fails the build with an error naming it."""
+    root = _card_site(tmp_path, '<li>{{ paper.slug }} on {{ page_path }}</li>\n')
+    with pytest.raises(UndefinedError, match="page_path"):
+        build_pinned(root, tmp_path / "site", search_index=False)
 
 
 # GitHub Pages ------------------------------------------------------------------------------
