@@ -30,7 +30,7 @@ Rescore = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 """rescore(rows, cols, scores) -> new scores of those pairs."""
 Links = list[tuple[int, np.ndarray, np.ndarray]]
 
-POOL = 100
+POOL = 300
 """Candidates per row kept for rescoring."""
 
 

@@ -5,8 +5,10 @@ TF-IDF over distinctive phrases, and the same vectors reduced by latent semantic
 a truncated SVD), which weighs what two papers say in different words. Candidates are the
 papers sharing the most distinctive phrases (a sparse product, block by block, `neighbours.POOL`
 per paper); the blend (`related.semantic_weight`) then ranks them. It beats plain TF-IDF cosine
-on arXiv category overlap (see `bench/quality.py`). Phrases found in more than 1% of a large
-corpus are left out of the TF-IDF part: they barely move a ranking and cost most of the product.
+on arXiv category overlap (see `bench/quality.py`). Phrases found in more than `COMMON_PAPERS`
+papers are left out of the TF-IDF part: they barely move a ranking, and a fixed limit keeps
+each paper's candidates as few in a large corpus as in a small one, so the product grows
+linearly with the corpus (a limit growing with it made it quadratic).
 Reasons name what the two papers share: their most distinctive common phrases, tags, topics,
 venue and listing. This module does not choose tags or topics; it reads them from the papers.
 """
@@ -35,8 +37,8 @@ __all__ = ["Facts", "Similarity", "blended_similarity", "find_related", "lsa_row
 LSA_DIMENSIONS = 64
 LSA_SAMPLE = 3000
 """The SVD is fitted on at most this many papers (a fixed random sample), then applied to all."""
-COMMON_DF = 0.01
-"""Phrases in more than this share of papers (and more than 100) skip the TF-IDF product."""
+COMMON_PAPERS = 100
+"""Phrases in more than this many papers skip the TF-IDF product (see the module docstring)."""
 
 
 @dataclass(frozen=True)
@@ -96,8 +98,7 @@ def blended_similarity(corpus: Corpus, lsa: np.ndarray | None,
     """`similarity_model` with the corpus' `lsa_rows` computed already."""
     from scipy import sparse
 
-    n = corpus.tfidf.shape[0]
-    common = corpus.df > max(100, COMMON_DF * n)
+    common = corpus.df > COMMON_PAPERS
     pruned = (corpus.tfidf @ sparse.diags((~common).astype(np.float32))).tocsr()
     return Similarity(pruned, pruned.T.tocsr(), lsa, semantic_weight)
 
