@@ -1,15 +1,30 @@
 """Paper -> Markdown page with YAML front matter (`site/papers/<slug>.md`), and back.
 
 The Markdown page is the portable intermediate: any static-site generator (Hugo, Jekyll) or
-script can read it. Front matter is written with PyYAML's safe dumper, so no title can break
-out of it (colons, newlines and `---` are quoted). `markdown_to_fields` reads a page back.
+script can read it. Front matter is written by libyaml's emitter (PyYAML's safe dumper, fed its
+events directly: the same text, without building a node per value), so no title can break out
+of it (colons, newlines and `---` are quoted). `markdown_to_fields` reads a page back.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import yaml
+from yaml.events import (
+    DocumentEndEvent,
+    DocumentStartEvent,
+    Event,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+    StreamStartEvent,
+)
+from yaml.nodes import ScalarNode
 
 from .library import Library
 from .model import Paper
@@ -50,14 +65,54 @@ def front_matter(paper: Paper, library: Library) -> dict[str, Any]:
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 """libyaml's safe dumper: 5x faster than PyYAML's own, which it matches except how it folds
 lines holding non-BMP characters (both load back to the same values)."""
+_SAFE = yaml.SafeDumper(None)
+"""PyYAML's safe representer and resolver: how a value is written as a scalar, and whether
+that scalar can go unquoted (for `_scalar`; never used to write)."""
+_MAP, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+_MAP_START, _MAP_END = MappingStartEvent(None, _MAP, True, flow_style=False), MappingEndEvent()
+_SEQ_START, _SEQ_END = SequenceStartEvent(None, _SEQ, True, flow_style=False), SequenceEndEvent()
 
 
 def paper_to_markdown(paper: Paper, library: Library) -> str:
     """Render a paper as `---\\n<yaml>---\\n\\n<abstract>\\n`."""
-    meta = yaml.dump(front_matter(paper, library), Dumper=_DUMPER, sort_keys=False,
-                     allow_unicode=True, width=100, default_flow_style=False)
+    events: list[Event] = [StreamStartEvent(), DocumentStartEvent(explicit=False)]
+    _events(front_matter(paper, library), events)
+    events += [DocumentEndEvent(explicit=False), StreamEndEvent()]
+    meta = yaml.emit(events, Dumper=_DUMPER, allow_unicode=True, width=100)
     notes = f"\n\n## Notes\n\n{paper.note}" if paper.note else ""
     return f"---\n{meta}---\n\n{paper.abstract}{notes}\n"
+
+
+def _events(value: dict[str, Any] | list[Any] | tuple[Any, ...], out: list[Event]) -> None:
+    """The YAML events `yaml.dump(value, default_flow_style=False, sort_keys=False)` emits for
+    a value made of dicts, lists and scalars (no value appears twice: no aliases)."""
+    if isinstance(value, dict):
+        out.append(_MAP_START)
+        for key, item in value.items():
+            out.append(_scalar(key))
+            if isinstance(item, dict | list | tuple):
+                _events(item, out)
+            else:
+                out.append(_scalar(item))
+        out.append(_MAP_END)
+    else:
+        out.append(_SEQ_START)
+        for item in value:
+            if isinstance(item, dict | list | tuple):
+                _events(item, out)
+            else:
+                out.append(_scalar(item))
+        out.append(_SEQ_END)
+
+
+@functools.lru_cache(maxsize=1 << 16, typed=True)  # typed: True and 1 are two scalars
+def _scalar(value: str | int | float | bool | None) -> ScalarEvent:
+    """The event of one scalar, as PyYAML's serializer makes it from the representer's node:
+    plain when the plain text reads back as the same type, else quoted by the emitter."""
+    node = _SAFE.represent_data(value)
+    plain = _SAFE.resolve(ScalarNode, node.value, (True, False)) == node.tag
+    quoted = _SAFE.resolve(ScalarNode, node.value, (False, True)) == node.tag
+    return ScalarEvent(None, node.tag, (plain, quoted), node.value, style=node.style)
 
 
 def markdown_to_fields(text: str) -> tuple[dict[str, Any], str]:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import yaml
 
 from generator.library import Library
-from generator.model import Paper, Related, SourceRef
+from generator.model import Backlink, Paper, Related, SourceRef
 from generator.pages import front_matter, markdown_to_fields, paper_to_markdown
 
 FRONT_MATTER_KEYS = ["id", "slug", "title", "title_missing", "date", "venue", "authors_count",
@@ -41,6 +42,47 @@ def test_front_matter_survives_hostile_titles(title: str) -> None:
     meta, body = markdown_to_fields(text)
     assert meta["title"] == title and isinstance(meta["title"], str)
     assert body == paper.abstract
+
+
+HOSTILE_TITLES = ["Colon: a subtitle", "---\nbreak: out", "yes", "2024-01-02", "- item",
+                  "{not: a mapping}", "1/τ2 law, Θ(N)", "@at &anchor *alias !tag %directive",
+                  "null", "0x1F", "1e3", " padded ", "emoji 🧪 past the BMP", "a" * 150,
+                  "tab\there", "line\u2028separator", "true", "~", ""]
+
+
+def _reference(paper: Paper, library: Library) -> str:
+    """A Markdown page as `yaml.dump` writes the front matter (what `paper_to_markdown` must
+    match byte for byte)."""
+    meta = yaml.dump(front_matter(paper, library), Dumper=yaml.CSafeDumper, sort_keys=False,
+                     allow_unicode=True, width=100, default_flow_style=False)
+    notes = f"\n\n## Notes\n\n{paper.note}" if paper.note else ""
+    return f"---\n{meta}---\n\n{paper.abstract}{notes}\n"
+
+
+def test_front_matter_is_exactly_what_pyyaml_dumps(default_site: tuple[Path, object]) -> None:
+    """The front matter is emitted from events, not through PyYAML's node graph: the text is
+    the same as `yaml.dump`'s for every paper of the sample listings and hostile values (every
+    scalar type, quoting, folding of long lines, non-BMP characters, notes and backlinks)."""
+    site, _ = default_site
+    records = json.loads((site / "papers.json").read_text("utf-8"))
+    papers = [Paper(title=r["title"], abstract=r["abstract"] or "", id=r["id"],
+                    slug=r["slug"], date=r["date"], venue=r["venue"],
+                    authors_count=r["authors_count"], organization=r["organization"],
+                    upvotes=r["upvotes"], topics=tuple(r["topics"]), tags=tuple(r["tags"]),
+                    links=tuple(r["links"]), sources=tuple(SourceRef(s["listing"], s["line"])
+                                                           for s in r["sources"]))
+              for r in records]
+    first = papers[0]
+    for n, title in enumerate(HOSTILE_TITLES):
+        papers.append(replace(
+            first, id=f"h{n}", slug=f"h-{n}", title=title, title_missing=n % 2 == 0,
+            venue=title or None, tags=(title, "yes", "12"), upvotes=n, rating=n % 5 + 1,
+            status="to-read", note=f"A note on {title}", source_topics=(title,),
+            related=(Related(first.id, n / 7, (f"shared: {title}",)),),
+            discussed_in=(Backlink("review", f"r-{n}", title), Backlink("note", first.id, ""))))
+    library = _library(*papers)
+    for paper in library.papers:
+        assert paper_to_markdown(paper, library) == _reference(paper, library), paper.slug
 
 
 def test_front_matter_has_every_field_in_order_with_null_for_missing() -> None:
