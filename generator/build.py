@@ -198,7 +198,9 @@ def build(root: Path, *, output: Path | None = None, base_url: str | None = None
     # Index: Pagefind reads the written paper pages; then the staging dir is swapped in.
     plan = plan_search(search_index)
     memo = PageMemo(cache, out)
-    writer = SiteWriter(out, back=cache.back_folder(out))
+    known = cache.session.get(f"site files {out}")  # serve: what the last commit left
+    writer = SiteWriter(out, back=cache.back_folder(out),
+                        files=known[1] if known and known[0] == _folder_id(out) else None)
     try:
         _write_site(writer, library, report.linked.reviews, root, config, report, progress,
                     plan, memo)
@@ -208,6 +210,8 @@ def build(root: Path, *, output: Path | None = None, base_url: str | None = None
     except BaseException:
         writer.discard()
         raise
+    if cache.in_session:
+        cache.session[f"site files {out}"] = (_folder_id(out), writer.files_now)
     report.files_written, report.bytes_written = writer.count, writer.bytes
     report.files_unchanged, report.files_deleted = writer.unchanged, writer.deleted
     report.changed_paths, report.jobs_reused = writer.published, memo.skipped
@@ -223,6 +227,12 @@ def _enrich(papers: Sequence[Paper], config, root: Path):
     from .enrich import enrich  # scikit-learn and SciPy: imported only when enrichment runs
 
     return enrich(papers, config, root)
+
+
+def _folder_id(folder: Path) -> tuple[int, int, int]:
+    """Inode, device and mtime of `folder` (publishing a site exchanges the whole folder)."""
+    st = os.stat(folder)
+    return (st.st_ino, st.st_dev, st.st_mtime_ns)
 
 
 def _unchanged(previous: BuildReport, now: BuildReport) -> BuildReport:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -161,16 +160,23 @@ class Renderer:
         """`<kind singular>.html` (e.g. `topic.html`) when the theme has it, else `term.html`."""
         return str(self.env.select_template([f"{kind.singular.lower()}.html", "term.html"]).name)
 
-    def term_pages(self, kind: Kind, term: Term) -> Iterator[Page]:
-        papers = self.library.papers_of(term)
-        per = self.config.per_page
-        pages = max(1, math.ceil(len(papers) / per))
+    def term_page_count(self, term: Term) -> int:
+        return max(1, math.ceil(term.count / self.config.per_page))
+
+    def term_page(self, kind: Kind, term: Term, number: int) -> Page:
+        """Page `number` of a term's index. Its papers are looked up one by one, so the page
+        reads (and a rebuild re-renders it for) only the papers it shows."""
+        per, pages = self.config.per_page, self.term_page_count(term)
         base = f"{kind.name}/{term.slug}/"
-        for n in range(1, pages + 1):
-            path = base if n == 1 else f"{base}page/{n}/"
-            yield self._render(self.term_template(kind), path, kind=kind, term=term,
-                               papers=papers[(n - 1) * per : n * per],
-                               pagination=_pagination(base, n, pages))
+        path = base if number == 1 else f"{base}page/{number}/"
+        by_id = self.library.by_id
+        papers = [by_id[i] for i in term.paper_ids[(number - 1) * per : number * per]]
+        return self._render(self.term_template(kind), path, kind=kind, term=term,
+                            papers=papers, pagination=_pagination(base, number, pages))
+
+    def term_pages(self, kind: Kind, term: Term) -> Iterator[Page]:
+        for number in range(1, self.term_page_count(term) + 1):
+            yield self.term_page(kind, term, number)
 
     def search(self, off_reason: str | None = None) -> Page:
         """The search page; `off_reason` replaces the search UI with why search is off."""
@@ -224,8 +230,9 @@ def page_jobs(renderer: Renderer, search_off: str | None = None) -> list[PageJob
     jobs += [_one(renderer.paper, paper) for paper in renderer.library.papers]
     for kind in KINDS:
         jobs.append(_one(renderer.kind_index, kind))
-        jobs += [partial(renderer.term_pages, kind, term)
-                 for term in renderer.library.terms[kind.name]]
+        jobs += [_one(renderer.term_page, kind, term, number)  # a job a page: see term_page
+                 for term in renderer.library.terms[kind.name]
+                 for number in range(1, renderer.term_page_count(term) + 1)]
     jobs.append(_one(renderer.reviews_index))
     jobs += [_one(renderer.review, review) for review in renderer.reviews]
     jobs.append(_one(renderer.search, search_off))

@@ -59,7 +59,10 @@ __all__ = ["MARKER", "SiteWriter", "check_output_dir", "site_files"]
 class SiteWriter:
     """Collects the changed files of one build in a staging directory, then publishes them."""
 
-    def __init__(self, out: Path, back: Path | None = None) -> None:
+    def __init__(self, out: Path, back: Path | None = None,
+                 files: frozenset[str] | None = None) -> None:
+        """`files`: the current site's files when the caller knows them (a `serve` session:
+        what its last commit left, see `files_now`); None lists them from disk."""
         self.out = out
         self.staging = out.with_name(f".{out.name}.staging")
         self.back = back
@@ -71,7 +74,7 @@ class SiteWriter:
         self.removed: tuple[str, ...] = ()
         """Files of the previous site that the build no longer produces (set by `commit`)."""
         self._changed: set[str] = set()
-        self._old: frozenset[str] | None = None
+        self._old: frozenset[str] | None = files
         self._kept: set[str] = set()
         self._complete = False
         self._out, self._staging = str(out), str(self.staging)
@@ -107,6 +110,11 @@ class SiteWriter:
         if self._old is None:
             self._old = frozenset(site_files(self.out))
         return self._old
+
+    @property
+    def files_now(self) -> frozenset[str]:
+        """After `commit()`: the files of the published site."""
+        return (self.old_files() - set(self.removed)) | self._changed | self._kept
 
     def differs(self, pattern: str) -> bool:
         """True when a file matching glob `pattern` was written or will be deleted so far."""
@@ -145,6 +153,9 @@ class SiteWriter:
         """
         if rel not in self.old_files():
             return False
+        if rel not in self._changed and not self._complete:  # the common case: no path work
+            self._kept.add(rel)
+            return True
         target = self.staging / rel
         self._mark_kept(rel, target)
         if self._complete:

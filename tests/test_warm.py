@@ -156,3 +156,40 @@ def test_a_session_saves_its_state_when_flushed(project: Path, tmp_path: Path) -
     session.flush()
     again = build(project, out, BuildCache(project))
     assert again.skipped and again.files_written == 0
+
+
+def test_a_paper_edit_re_renders_only_the_index_pages_that_show_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Term indexes render a job a page: a paper's edit re-renders the one page of each of its
+    terms that lists it, not every page of those terms (per_page is 2 in the fixture)."""
+    from generator.library import KINDS
+    from generator.render import Renderer
+
+    from .conftest import FIXTURES
+
+    root = snapshot_project(FIXTURES / "small", tmp_path / "project")
+    out, cache = tmp_path / "site", BuildCache(root, in_session=True)
+    build(root, out, cache)
+    library = cache.session["library"][1]
+    paper = max(library.papers, key=lambda p: sum(
+        len(t.paper_ids) for kind in KINDS for t in library.terms[kind.name]
+        if p.id in t.paper_ids))
+    terms = [t for kind in KINDS for t in library.terms[kind.name] if paper.id in t.paper_ids]
+    assert sum(-(-t.count // 2) for t in terms) > len(terms), "needs terms of several pages"
+    rendered: list[str] = []
+    original = Renderer._render
+
+    def record(self: Renderer, template: str, path: str, **context: object) -> object:
+        rendered.append(path)
+        return original(self, template, path, **context)
+
+    monkeypatch.setattr(Renderer, "_render", record)
+    note = root / "content" / "notes" / "edit.md"
+    note.parent.mkdir(parents=True, exist_ok=True)
+    note.write_text(f"---\npaper: {paper.slug}\nstatus: key\n---\n\nOne more reading.\n",
+                    encoding="utf-8")
+    build(root, out, cache)
+    term_paths = [p for p in rendered if p.split("/")[0] in {k.name for k in KINDS}
+                  and p.count("/") > 1]
+    assert f"papers/{paper.slug}/" in rendered
+    assert len(term_paths) == len(terms), term_paths  # one page of each of its terms
