@@ -45,7 +45,8 @@ def job_identity(obj: Any, markers: Mapping[int, str], depth: int = 0) -> Hashab
 
     Frozen dataclasses and functions count by identity (the caller keeps the job alive, so
     their ids stay unique), simple values by value; objects in `markers` (the renderer, the
-    library) by their marker. Anything mutable makes the job's identity unknown.
+    library) by their marker. Anything mutable makes the job's identity unknown. Called for
+    every page of the site on every warm rebuild, so written for speed.
     """
     kind = type(obj)
     if kind in _SIMPLE:
@@ -55,38 +56,31 @@ def job_identity(obj: Any, markers: Mapping[int, str], depth: int = 0) -> Hashab
         return marker
     if depth > 8:
         return None
-    if kind is tuple:
-        return _items(obj, markers, depth)
-    if kind is partial:
-        func = job_identity(obj.func, markers, depth + 1)
-        args = _items(obj.args, markers, depth)
-        if func is None or args is None:
-            return None
-        return ("partial", func, args, _items(tuple(sorted(obj.keywords.items())), markers,
-                                              depth) if obj.keywords else ())
+    if kind is tuple or kind is partial or kind is types.FunctionType:
+        if kind is partial:
+            if obj.keywords:
+                return None
+            items = (obj.func, *obj.args)
+        elif kind is types.FunctionType:
+            if obj.__defaults__ or obj.__kwdefaults__:
+                return None
+            items = (obj.__code__, *[_cell(c) for c in obj.__closure__ or ()])
+        else:
+            items = obj
+        out = [kind]
+        for item in items:
+            one = job_identity(item, markers, depth + 1)
+            if one is None:
+                return None
+            out.append(one)
+        return tuple(out)
     if kind is types.MethodType:
         owner = job_identity(obj.__self__, markers, depth + 1)
         return None if owner is None else ("method", obj.__func__, owner)
-    if kind is types.FunctionType:  # a closure is a new object each time: its code counts
-        if obj.__defaults__ or obj.__kwdefaults__:
-            return None
-        if not obj.__closure__:
-            return ("function", obj.__code__)
-        cells = _items(tuple(_cell(c) for c in obj.__closure__), markers, depth)
-        return None if cells is None else ("function", obj.__code__, cells)
-    if kind is types.BuiltinFunctionType or kind is type or _frozen(kind):
+    if kind is types.CodeType or kind is types.BuiltinFunctionType or kind is type \
+            or _frozen(kind):
         return ("object", id(obj))
     return None
-
-
-def _items(items: tuple[Any, ...], markers: Mapping[int, str], depth: int) -> Hashable | None:
-    out = []
-    for item in items:
-        one = job_identity(item, markers, depth + 1)
-        if one is None:
-            return None
-        out.append(one)
-    return tuple(out)
 
 
 @functools.cache
