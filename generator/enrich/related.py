@@ -15,6 +15,7 @@ venue and listing. This module does not choose tags or topics; it reads them fro
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -81,7 +82,8 @@ def lsa_rows(tfidf: sparse.csr_matrix) -> np.ndarray | None:
     dims = min(LSA_DIMENSIONS, n - 1, len(used) - 1)
     if dims < 2:
         return None
-    with threadpool_limits(1):  # the same sums wherever it runs (a worker runs BLAS on one)
+    with threadpool_limits(1), warnings.catch_warnings():  # BLAS: the same sums anywhere
+        warnings.simplefilter("ignore", RuntimeWarning)  # explained variance of identical rows
         svd = TruncatedSVD(dims, random_state=0, n_iter=5).fit(fitted[:, used])
     reduced = tfidf[:, used] @ svd.components_.T.astype(np.float32)
     return normalize(reduced).astype(np.float32)
