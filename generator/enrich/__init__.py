@@ -111,14 +111,14 @@ def _enrich_papers(papers: Sequence[Paper], config: Config, taxonomy: Taxonomy,
         # Topics and the LSA are worked out by the workers while this process scores tags.
         matcher = topic_matcher(corpus, by_id, taxonomy)
         lsa = [partial(lsa_rows, corpus.tfidf)] if config.related.semantic_weight > 0 else []
-        started = start_jobs([*lsa, *slice_jobs(matcher.rows, len(corpus.ids), workers)],
-                             workers)
-        display = _display(corpus, spelling)
-        weights = phrase_weights(corpus)
-        never = {phrase_key(t) for t in taxonomy.never_tags}
-        with_of = {k for k in spelling if " of " in f" {k} "}
-        scored = tag_scores(corpus, never, with_of, weights)
-        found = started.results()
+        with start_jobs([*lsa, *slice_jobs(matcher.rows, len(corpus.ids), workers)],
+                        workers) as started:
+            display = _display(corpus, spelling)
+            weights = phrase_weights(corpus)
+            never = {phrase_key(t) for t in taxonomy.never_tags}
+            with_of = {k for k in spelling if " of " in f" {k} "}
+            scored = tag_scores(corpus, never, with_of, weights)
+            found = started.results()
         lsa_found = found.pop(0) if lsa else None
         topics = [names for part in found for names in part]
     with timed("tags"):

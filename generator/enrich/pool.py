@@ -14,8 +14,10 @@ This module knows nothing about papers.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sys
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from typing import Any, Generic, TypeVar
 
@@ -53,12 +55,16 @@ def slice_jobs(task: Callable[[int, int], T], total: int, workers: int,
     return [partial(task, a, b) for a, b in slice_bounds(total, slices)] if total else []
 
 
-def _worker_setup() -> None:
+def _worker_setup(parent: int) -> None:
     """Each worker computes on one core: BLAS on one thread (a worker per core already; BLAS
-    threads spinning next to the other workers cost more than they give), and without a
-    profiler inherited from the parent (it would slow the worker several times)."""
+    threads spinning next to the other workers cost more than they give), without a profiler
+    inherited from the parent (it would slow the worker several times), and dies with the
+    parent (see `parallel`)."""
     from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
+    from ..parallel import _die_with_parent
+
+    _die_with_parent(parent)
     threadpool_limits(1)
     sys.setprofile(None)
 
@@ -68,31 +74,40 @@ def _run(index: int) -> Any:
 
 
 class Started(Generic[T]):
-    """Jobs under way in worker processes (or, with one worker, run when asked for)."""
+    """Jobs under way in worker processes (or, with one worker, run when asked for).
+
+    A worker that dies (out of memory) fails `results()` instead of hanging it; leaving the
+    `with` block early cancels the jobs not yet begun.
+    """
 
     def __init__(self, jobs: Sequence[Callable[[], T]], workers: int) -> None:
         global _JOBS
-        self._jobs, self._pool, self._pending = jobs, None, None
+        self._jobs, self._pool, self._futures = jobs, None, []
         if workers > 1 and len(jobs) > 1:
             _JOBS = jobs
-            try:  # the workers are forked here, with the jobs
-                self._pool = multiprocessing.get_context("fork").Pool(
-                    min(workers, len(jobs)), initializer=_worker_setup)
+            try:  # the workers are forked at the first submit, with the jobs
+                self._pool = ProcessPoolExecutor(
+                    min(workers, len(jobs)), mp_context=multiprocessing.get_context("fork"),
+                    initializer=_worker_setup, initargs=(os.getpid(),))
+                self._futures = [self._pool.submit(_run, i) for i in range(len(jobs))]
             finally:
                 _JOBS = ()
-            self._pending = self._pool.map_async(_run, range(len(jobs)), chunksize=1)
 
     def results(self) -> list[T]:
         """Every job's result, in job order (waits for the workers)."""
-        if self._pool is None or self._pending is None:
+        if self._pool is None:
             return [job() for job in self._jobs]
         try:
-            results = self._pending.get()
-            self._pool.close()
-            self._pool.join()
-            return results
+            return [future.result() for future in self._futures]
         finally:
-            self._pool.terminate()
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> Started[T]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 def start_jobs(jobs: Sequence[Callable[[], T]], workers: int) -> Started[T]:
