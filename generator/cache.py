@@ -64,6 +64,8 @@ class BuildCache:
         self.misses = 0
         self._memory: dict[str, Any] = {}
         self._unsaved: dict[str, Callable[[], None]] = {}
+        self.builds = 0
+        """Builds of this process that used this cache (`build` counts them in a session)."""
         self.session: dict[str, Any] = {}
         """Results of whole-collection stages kept in memory between the builds of one process
         (a `litreview serve` session), never written to disk (see `reuse`)."""
