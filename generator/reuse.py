@@ -76,12 +76,20 @@ def interned(name: str, papers: Sequence[Paper], cache: BuildCache) -> list[Pape
     return out
 
 
-def _enrichment_key(papers: Sequence[Paper], config: Config, root: Path,
-                    fields: Sequence[str]) -> bytes:
+def _key_row(paper: Paper) -> tuple[Any, ...]:
+    return tuple(getattr(paper, name) for name in _KEY_FIELDS)
+
+
+def _taxonomy_bytes(root: Path) -> bytes:
     from .enrich.taxonomy import TAXONOMY_FILE, builtin_taxonomy_path
 
     project = root / TAXONOMY_FILE
-    taxonomy = (project if project.is_file() else builtin_taxonomy_path()).read_bytes()
+    return (project if project.is_file() else builtin_taxonomy_path()).read_bytes()
+
+
+def _enrichment_key(papers: Sequence[Paper], config: Config, root: Path,
+                    fields: Sequence[str]) -> bytes:
+    taxonomy = _taxonomy_bytes(root)
     rows = [tuple(getattr(p, name) for name in fields) for p in papers]
     h = hashlib.blake2b(digest_size=20)
     h.update(pickle.dumps((code_version(), config.related, config.tags, taxonomy, tuple(fields)),
@@ -99,8 +107,14 @@ def enriched(papers: Sequence[Paper], config: Config, root: Path, cache: BuildCa
     """
     from .enrich import Enrichment
 
-    key = _enrichment_key(papers, config, root, _KEY_FIELDS)
     session = cache.session.get("enriched")
+    settings = (config.related, config.tags, _taxonomy_bytes(root))
+    if session is not None and session[3] == settings and len(session[1]) == len(papers) \
+            and all(n is o or _key_row(n) == _key_row(o)
+                    for n, o in zip(papers, session[1], strict=True)):
+        key = session[0]  # the same inputs as last time: no need to digest 50,000 abstracts
+    else:
+        key = _enrichment_key(papers, config, root, _KEY_FIELDS)
     if session is not None and session[0] == key:
         old_inputs, old_result = session[1], session[2]
         fresh = [o if n is i else replace(n, **{f: getattr(o, f) for f in ENRICHED_FIELDS})
@@ -118,7 +132,7 @@ def enriched(papers: Sequence[Paper], config: Config, root: Path, cache: BuildCa
             cache.remember("enrichment", (
                 key, [tuple(getattr(p, f) for f in ENRICHED_FIELDS) for p in result.papers],
                 dict(result.descriptions), tuple(result.issues)))
-    cache.session["enriched"] = (key, tuple(papers), result)
+    cache.session["enriched"] = (key, tuple(papers), result, settings)
     return result
 
 
