@@ -169,7 +169,8 @@ def paper_record_text(paper: Paper, library: Any) -> str:
     rewrites papers.json after every edit, but re-encodes only the records that changed."""
     from . import outputs
 
-    named = library.by_id
+    # Looked up untracked: the papers.json job reads every paper anyway (see `pagememo`).
+    named = getattr(library, "_library", library).by_id
     deps = (paper, *(named.get(r.id) for r in paper.related),
             *(named.get(b.key) for b in paper.discussed_in if b.kind != "review"))
     known = _RECORDS.get(paper.id)
