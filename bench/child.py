@@ -29,10 +29,7 @@ def cpu_seconds() -> float:
 
 def build_kwargs(build, project: Path, no_search: bool) -> dict:
     """The keyword arguments `litreview build` passes, as far as this `build()` takes them."""
-    params = dict(inspect.signature(build).parameters)
-    inner = getattr(sys.modules[build.__module__], "_build", None)  # build(root, **options)
-    if inner is not None and any(p.kind is p.VAR_KEYWORD for p in params.values()):
-        params.update(inspect.signature(inner).parameters)
+    params = inspect.signature(build).parameters  # follows the GC wrapper's __wrapped__
     kwargs: dict = {}
     if "cache" in params:  # the CLI's on-disk cache (parsed listings, last build's stamp)
         from generator.cache import BuildCache

@@ -8,6 +8,7 @@ at the end. It returns a `BuildReport`; it prints nothing (the CLI does).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gc
 import os
 import resource
@@ -115,37 +116,38 @@ def _no_progress(label: str, total: int) -> Callable[[], None]:
     return lambda: None
 
 
-def build(root: Path, *, cache: BuildCache | None = None, **options: Any) -> BuildReport:
-    """Build the site of the project at `root` (see `_build` for the options).
+FULL_COLLECTION_EVERY = 25
+"""Session builds between two full garbage collections (see `_collector_paused_in_session`)."""
 
-    In a session (`cache.in_session`, i.e. `serve`) the cyclic garbage collector is paused
+
+def _collector_paused_in_session(func: Callable[..., BuildReport]) -> Callable[..., BuildReport]:
+    """In a session (`cache.in_session`, i.e. `serve`) the cyclic garbage collector is paused
     while building and what the build keeps in memory is then frozen out of its sight: the
     collector would otherwise walk the whole in-memory state (millions of objects at 50,000
-    papers) several times per rebuild. Every `FULL_COLLECTION_EVERY` builds it runs once.
-    """
-    if cache is None or not cache.in_session or not gc.isenabled():
-        return _build(root, cache=cache, **options)
-    gc.disable()
-    try:
-        return _build(root, cache=cache, **options)
-    finally:
-        cache.builds += 1
-        if cache.builds % FULL_COLLECTION_EVERY == 0:
-            gc.unfreeze()
-            gc.collect()
-        gc.freeze()
-        gc.enable()
+    papers) several times per rebuild. Every `FULL_COLLECTION_EVERY` builds it runs once."""
+    @functools.wraps(func)  # keeps `build`'s signature for readers and `inspect`
+    def run(root: Path, *, cache: BuildCache | None = None, **options: Any) -> BuildReport:
+        if cache is None or not cache.in_session or not gc.isenabled():
+            return func(root, cache=cache, **options)
+        gc.disable()
+        try:
+            return func(root, cache=cache, **options)
+        finally:
+            cache.builds += 1
+            if cache.builds % FULL_COLLECTION_EVERY == 0:
+                gc.unfreeze()
+                gc.collect()
+            gc.freeze()
+            gc.enable()
+    return run
 
 
-FULL_COLLECTION_EVERY = 25
-"""Session builds between two full garbage collections (see `build`)."""
-
-
-def _build(root: Path, *, output: Path | None = None, base_url: str | None = None,
-           strict: bool = False, progress: Progress = _no_progress,
-           search_index: bool = True, allow_broken_links: bool = False,
-           check_only: bool = False, cache: BuildCache | None = None,
-           keep_search_index: bool = False, force: bool = False) -> BuildReport:
+@_collector_paused_in_session
+def build(root: Path, *, output: Path | None = None, base_url: str | None = None,
+          strict: bool = False, progress: Progress = _no_progress,
+          search_index: bool = True, allow_broken_links: bool = False,
+          check_only: bool = False, cache: BuildCache | None = None,
+          keep_search_index: bool = False, force: bool = False) -> BuildReport:
     """Build the site of the project at `root` into `output` (default `root/site`).
 
     With `check_only`, stop once the content is read and checked (after the notes stage) and

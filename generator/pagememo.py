@@ -35,7 +35,7 @@ from typing import Any
 from .cache import BuildCache, code_version
 from .warmmemo import WarmState, job_identity
 
-__all__ = ["PageMemo", "TrackedLibrary", "fingerprint"]
+__all__ = ["PageMemo", "TrackedLibrary", "fingerprint", "untracked"]
 
 DEPS_PREFIX = "\0memo/"
 """Reserved path of the extra 'file' carrying a job's recorded reads (NUL: never a real path)."""
@@ -195,6 +195,12 @@ class TrackedLibrary:
             return _TrackedSeq(name, value)
         _record(("attr", name))
         return value
+
+
+def untracked(library: Any) -> Any:
+    """The library behind a `TrackedLibrary` (reads through it are not recorded), or
+    `library` itself: for a job that already depends on everything it could read."""
+    return library._library if isinstance(library, TrackedLibrary) else library
 
 
 def _track_templates(env: Any) -> None:
@@ -472,8 +478,8 @@ class PageMemo:
     def _keep_warm(self, records: dict[bytes, Record]) -> None:
         """Keep what the next build of this process needs to plan without digests."""
         warm = self.warm
-        if warm is None or warm.global_key != self.global_key:
-            warm = WarmState(records, self.global_key, self.digester)
+        if warm is None or self.old_global != self.global_key:
+            warm = WarmState(records, self.digester)
             warm.values = self._values
             warm.index(records)
         else:

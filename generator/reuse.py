@@ -34,6 +34,7 @@ from .config import Config
 from .dedupe import assign_slugs, dedupe
 from .library import Library
 from .model import Paper
+from .pagememo import untracked
 
 __all__ = ["enriched", "identified", "interned", "library", "paper_record_text"]
 
@@ -50,6 +51,13 @@ change there recomputes), so a field added to `Paper` is covered without touchin
 def _same_items(old: Sequence[Any], new: Sequence[Any]) -> bool:
     """True when `old` and `new` hold the very same objects in the same order."""
     return len(old) == len(new) and all(map(operator.is_, old, new))
+
+
+def _same_in(view: Callable[[Paper], Any], old: Sequence[Paper], new: Sequence[Paper]) -> bool:
+    """True when `old` and `new` pair up, in order, as papers with equal `view`s (compared only
+    where the objects differ: between two builds of a session most are the very same)."""
+    return len(old) == len(new) and all(
+        n is o or view(n) == view(o) for n, o in zip(new, old, strict=True))
 
 
 def identified(groups: Sequence[list[Paper]], cache: BuildCache) -> tuple[list[Paper], int]:
@@ -87,14 +95,11 @@ def _taxonomy_bytes(root: Path) -> bytes:
     return (project if project.is_file() else builtin_taxonomy_path()).read_bytes()
 
 
-def _enrichment_key(papers: Sequence[Paper], config: Config, root: Path,
-                    fields: Sequence[str]) -> bytes:
-    taxonomy = _taxonomy_bytes(root)
-    rows = [tuple(getattr(p, name) for name in fields) for p in papers]
+def _enrichment_key(papers: Sequence[Paper], settings: tuple[Any, ...]) -> bytes:
     h = hashlib.blake2b(digest_size=20)
-    h.update(pickle.dumps((code_version(), config.related, config.tags, taxonomy, tuple(fields)),
+    h.update(pickle.dumps((code_version(), settings, _KEY_FIELDS),
                           protocol=pickle.HIGHEST_PROTOCOL))
-    h.update(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL))
+    h.update(pickle.dumps([_key_row(p) for p in papers], protocol=pickle.HIGHEST_PROTOCOL))
     return h.digest()
 
 
@@ -109,12 +114,10 @@ def enriched(papers: Sequence[Paper], config: Config, root: Path, cache: BuildCa
 
     session = cache.session.get("enriched")
     settings = (config.related, config.tags, _taxonomy_bytes(root))
-    if session is not None and session[3] == settings and len(session[1]) == len(papers) \
-            and all(n is o or _key_row(n) == _key_row(o)
-                    for n, o in zip(papers, session[1], strict=True)):
+    if session is not None and session[3] == settings and _same_in(_key_row, session[1], papers):
         key = session[0]  # the same inputs as last time: no need to digest 50,000 abstracts
     else:
-        key = _enrichment_key(papers, config, root, _KEY_FIELDS)
+        key = _enrichment_key(papers, settings)
     if session is not None and session[0] == key:
         old_inputs, old_result = session[1], session[2]
         fresh = [o if n is i else replace(n, **{f: getattr(o, f) for f in ENRICHED_FIELDS})
@@ -148,9 +151,8 @@ def library(papers: Sequence[Paper], cache: BuildCache, descriptions: Any,
     kept = cache.session.get("library")
     if kept is not None:
         old_papers, old_library, old_args = kept
-        if old_args == (dict(descriptions), min_tag_papers) and len(old_papers) == len(papers) \
-                and all(n is o or _terms_of(n) == _terms_of(o)
-                        for n, o in zip(papers, old_papers, strict=True)):
+        if old_args == (dict(descriptions), min_tag_papers) \
+                and _same_in(_terms_of, old_papers, papers):
             result = old_library.with_papers(papers)
             cache.session["library"] = (tuple(papers), result, old_args)
             return result
@@ -169,8 +171,7 @@ def paper_record_text(paper: Paper, library: Any) -> str:
     rewrites papers.json after every edit, but re-encodes only the records that changed."""
     from . import outputs
 
-    # Looked up untracked: the papers.json job reads every paper anyway (see `pagememo`).
-    named = getattr(library, "_library", library).by_id
+    named = untracked(library).by_id  # the papers.json job reads every paper anyway
     deps = (paper, *(named.get(r.id) for r in paper.related),
             *(named.get(b.key) for b in paper.discussed_in if b.kind != "review"))
     known = _RECORDS.get(paper.id)

@@ -99,10 +99,10 @@ def _cell(cell: Any) -> Any:
 class WarmState:
     """The last build's read values, readers and job keys, for the next build's memo."""
 
-    def __init__(self, records: Mapping[bytes, Any], global_key: bytes, digester: Any) -> None:
+    def __init__(self, records: Mapping[bytes, Any], digester: Any) -> None:
         self.records = records
-        """The memo records this state describes (the very same dict, else it is stale)."""
-        self.global_key = global_key
+        """The memo records this state describes (the very same dict, else it is stale); they
+        carry the global key the state was made under."""
         self.digester = digester
         self.job_keys: dict[Hashable, tuple[Any, bytes]] = {}
         """Job identity -> (the job, kept alive so the identity stays unique; its memo key)."""
