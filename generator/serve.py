@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import signal
 import threading
 import time
 import traceback
@@ -268,7 +269,9 @@ class Preview:
 
 def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, base_url: str | None = None,
           output: Path | None = None, search_index: bool = True, log: Log = print) -> None:
-    """Run a preview until Ctrl-C."""
+    """Run a preview until Ctrl-C (or SIGTERM, e.g. from a process manager or `kill`)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)  # stop the same clean way as Ctrl-C
     preview = Preview(root, host=host, port=port, base_url=base_url, output=output,
                       search_index=search_index, log=log)
     try:
@@ -280,3 +283,7 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, base_url: st
         log("Stopped.")
     finally:
         preview.stop()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt

@@ -211,6 +211,24 @@ def test_editing_a_note_serves_the_new_text_and_sends_a_reload(
                for line in run.logs), run.logs
 
 
+def test_sigterm_stops_the_command_cleanly(tmp_path: Path) -> None:
+    """A process manager's SIGTERM stops serve like Ctrl-C: exit 0, state saved."""
+    root = snapshot_project(FIXTURES / "small", tmp_path / "project")
+    env = {**os.environ, "SOURCE_DATE_EPOCH": PINNED_EPOCH, "COLUMNS": "200"}
+    proc = subprocess.Popen([sys.executable, "-m", "generator.cli", "serve", "-C", str(root),
+                             "--port", "0", "--no-search"], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert proc.stdout is not None
+        assert any("Serving" in line for line in proc.stdout)  # read until the URL line
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=WAIT) == 0
+        assert any((root / ".litreview-cache").glob("last-build-*.pickle"))  # flushed
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
 def test_search_index_catches_up_once_edits_pause(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Edits keep the published index (fast); after a pause it is rebuilt with the edit."""
@@ -326,9 +344,12 @@ def test_many_parallel_requests_are_served(serving: Callable[..., Running]) -> N
 def test_the_command_prints_the_url_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     root = snapshot_project(FIXTURES / "small", tmp_path / "project")
     env = {**os.environ, "SOURCE_DATE_EPOCH": PINNED_EPOCH, "COLUMNS": "200"}
+    # As in a terminal: Ctrl-C is delivered even when this test run itself was started in the
+    # background (a shell then makes its children ignore SIGINT, and Python keeps that).
     proc = subprocess.Popen([sys.executable, "-m", "generator.cli", "serve", "-C", str(root),
                              "--port", "0", "--no-search"], cwd=REPO, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         url = None
         assert proc.stdout is not None
