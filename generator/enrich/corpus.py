@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..model import Paper
+from .ngrams import Grams, chunk_phrases, find_grams, first_seen, phrase_texts
 from .pool import map_slices
-from .text import Chunk, analyse, phrases, tokenize
+from .text import MAX_WORDS, Chunk, analyse, phrases, tokenize, word_flags
 
 if TYPE_CHECKING:
     from scipy import sparse
@@ -109,35 +110,37 @@ class _Counter:
         row.extend(map(self.chunks.__getitem__, chunks))
         self.indptr[kind].append(len(row))
 
-    def matrices(self) -> tuple[sparse.csr_matrix, sparse.csr_matrix, list[str]]:
-        """Phrase counts of the abstract rows and of the title rows, and the vocabulary."""
+    def matrices(self) -> tuple[sparse.csr_matrix, sparse.csr_matrix, list[str], Grams]:
+        """Phrase counts of the abstract rows and of the title rows, the words, the phrases."""
         from scipy import sparse
 
-        vocab: defaultdict[str, int] = defaultdict()
-        vocab.default_factory = vocab.__len__  # a new phrase gets the next column
-        columns: list[int] = []
-        starts = [0]
-        for chunk in self.chunks:  # in first-seen order
-            columns.extend(map(vocab.__getitem__, phrases.__wrapped__(chunk)))
-            starts.append(len(columns))
-        shape = (len(self.chunks), len(vocab))
-        chunk_phrases = sparse.csr_matrix((np.ones(len(columns), np.float32), columns, starts),
-                                          shape=shape)
+        words: defaultdict[str, int] = defaultdict()
+        words.default_factory = words.__len__  # a new word gets the next number
+        flat = np.fromiter(map(words.__getitem__, chain.from_iterable(self.chunks)), np.int64)
+        lengths = np.fromiter(map(len, self.chunks), np.int64, len(self.chunks))
+        flags = np.fromiter(map(word_flags, words), np.int8, len(words))
+        found = chunk_phrases(flat, lengths, flags)  # chunks in first-seen order
+        shape = (len(self.chunks), len(found.grams))
+        starts = np.concatenate(([0], np.cumsum(np.bincount(found.chunk, minlength=shape[0]))))
+        chunk_phrase = sparse.csr_matrix((np.ones(len(found.phrase), np.float32), found.phrase,
+                                          starts), shape=shape)
         counts = []
         for row, indptr in zip(self.rows, self.indptr, strict=True):
             row_chunks = sparse.csr_matrix((np.ones(len(row), np.float32), row, indptr),
                                            shape=(len(indptr) - 1, shape[0]))
-            counts.append((row_chunks @ chunk_phrases).tocsr())
-        return counts[0], counts[1], list(vocab)
+            counts.append((row_chunks @ chunk_phrase).tocsr())
+        return counts[0], counts[1], list(words), found.grams
 
 
 @dataclass(frozen=True)
 class _Part:
-    """One slice of the papers analysed: raw counts, their vocabulary, acronyms, tokens."""
+    """One slice of the papers analysed: raw counts, their words and phrases, acronyms, tokens."""
 
     abstracts: sparse.csr_matrix
     titles: sparse.csr_matrix
-    vocabulary: list[str]
+    words: list[str]
+    grams: Grams
+    """The columns' phrases, as numbers of `words` (see `ngrams`)."""
     acronyms: list[tuple[tuple[str, Chunk], ...]]
     tokens: Counter[str]
 
@@ -158,32 +161,61 @@ def _analyse_part(papers: Sequence[Paper]) -> _Part:
     return _Part(*counter.matrices(), acronyms, tokens)
 
 
-def _analyse(papers: Sequence[Paper]
-             ) -> tuple[sparse.csr_matrix, sparse.csr_matrix, dict[str, int], list[_Part]]:
-    """Abstract counts and title counts of all papers, in order, with their columns by phrase.
+@dataclass(frozen=True)
+class _Columns:
+    """The phrases of the raw columns, as numbers of `words`, in order of first use."""
 
-    Large corpora are analysed in slices by forked processes (see `pool`); their vocabularies
-    are merged in slice order, so columns are in the order of first use in one pass over the
-    papers (each paper's abstract, then its title) however the papers were sliced.
-    """
+    words: list[str]
+    grams: Grams
+
+    def texts(self, columns: np.ndarray) -> list[str]:
+        """The phrase keys of these columns."""
+        return phrase_texts(self.grams[columns], self.words)
+
+    def find(self, keys: Iterable[str]) -> list[int]:
+        """The columns of those phrase keys that are columns, in ascending order."""
+        number = {word: i for i, word in enumerate(self.words)}
+        rows = [[number.get(word, -2) for word in key.split()] for key in sorted(set(keys))]
+        rows = [row + [-1] * (MAX_WORDS - len(row)) for row in rows
+                if 0 < len(row) <= MAX_WORDS and -2 not in row]
+        found = find_grams(self.grams, np.array(rows, np.int64).reshape(-1, MAX_WORDS))
+        return sorted(int(c) for c in found if c >= 0)
+
+
+def _joined(matrices: list[sparse.csr_matrix], columns: list[np.ndarray], width: int
+            ) -> sparse.csr_matrix:
+    """Row slices with their own columns stacked, in the shared columns (`columns[i]`: the
+    shared column of each of slice i's columns)."""
     from scipy import sparse
 
+    moved = [sparse.csr_matrix((m.data, remap[m.indices], m.indptr), shape=(m.shape[0], width))
+             for m, remap in zip(matrices, columns, strict=True)]
+    stacked = sparse.vstack(moved, format="csr")
+    stacked.sort_indices()  # as one process would have them
+    return stacked
+
+
+def _analyse(papers: Sequence[Paper]
+             ) -> tuple[sparse.csr_matrix, sparse.csr_matrix, _Columns, list[_Part]]:
+    """Abstract counts and title counts of all papers, in order, with their columns' phrases.
+
+    Large corpora are analysed in slices by forked processes (see `pool`); their phrases are
+    merged in slice order, so columns are in the order of first use in one pass over the
+    papers (each paper's abstract, then its title) however the papers were sliced.
+    """
     parts = map_slices(lambda start, stop: _analyse_part(papers[start:stop]), len(papers),
                        per_worker=1) or [_analyse_part([])]
-    vocab = dict(zip(parts[0].vocabulary, range(len(parts[0].vocabulary)), strict=True))
-    remaps = [np.arange(len(vocab))]
-    remaps += [np.fromiter((vocab.setdefault(t, len(vocab)) for t in part.vocabulary),
-                           dtype=np.int64, count=len(part.vocabulary)) for part in parts[1:]]
-
-    def joined(matrices: list[sparse.csr_matrix]) -> sparse.csr_matrix:
-        moved = [sparse.csr_matrix((m.data, remap[m.indices], m.indptr),
-                                   shape=(m.shape[0], len(vocab)))
-                 for m, remap in zip(matrices, remaps, strict=True)]
-        stacked = sparse.vstack(moved, format="csr")
-        stacked.sort_indices()  # as one process would have them: sums keep their order
-        return stacked
-
-    return joined([p.abstracts for p in parts]), joined([p.titles for p in parts]), vocab, parts
+    numbers: dict[str, int] = {}
+    grams = []
+    for part in parts:  # -1 (a pad) stays -1: the last number
+        renumber = [numbers.setdefault(word, len(numbers)) for word in part.words]
+        grams.append(np.array([*renumber, -1], np.int64)[part.grams])
+    column, first = first_seen(np.concatenate(grams))
+    bounds = np.cumsum([0] + [len(g) for g in grams]).tolist()
+    columns = [column[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    return (_joined([p.abstracts for p in parts], columns, len(first)),
+            _joined([p.titles for p in parts], columns, len(first)),
+            _Columns(list(numbers), np.concatenate(grams)[first]), parts)
 
 
 def merge_map(vocabulary: Sequence[str], df: np.ndarray,
@@ -275,11 +307,10 @@ def build_corpus(papers: Iterable[Paper], aliases: Mapping[str, str] | None = No
     # Phrases in one paper only can neither link papers nor become tag pages: drop them early.
     raw_df = np.bincount(raw.indices, minlength=raw.shape[1])
     wanted = raw_df >= min(2, len(ordered))
-    wanted[[columns[k] for k in set(keep) if k in columns]] = True
+    wanted[columns.find(keep)] = True
     shared = np.flatnonzero(wanted)
     raw, raw_df = raw[:, shared].tocsr(), raw_df[shared]
-    names = list(columns)
-    vocabulary = [names[i] for i in shared]
+    vocabulary = columns.texts(shared)
     merges = merge_map(vocabulary, raw_df, majority_acronyms(acronyms), aliases or {}, tokens)
     mapping, names = _merge_columns(vocabulary, merges)
     counts = (raw @ mapping).tocsr()

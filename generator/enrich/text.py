@@ -14,8 +14,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["Chunk", "PaperText", "analyse", "chunks_of", "is_adjective", "phrases", "singular",
-           "split_token", "tokenize", "word_key"]
+__all__ = ["CAN_END", "CAN_STAND_ALONE", "CAN_START", "IS_CONTENT", "MAX_WORDS", "Chunk",
+           "PaperText", "analyse", "chunks_of", "is_adjective", "phrases", "singular",
+           "split_token", "tokenize", "word_flags", "word_key"]
 
 # Function words: they end a chunk (sklearn's list without its content words such as "system").
 FUNCTION_WORDS = frozenset("""
@@ -262,8 +263,14 @@ def is_adjective(key: str) -> bool:
     return key.endswith(_ADJECTIVE_ENDINGS) and key not in _NOUNS_LIKE_ADJECTIVES
 
 
-_START, _SINGLE, _CONTENT, _END = 1, 2, 4, 8
+CAN_START, CAN_STAND_ALONE, IS_CONTENT, CAN_END = 1, 2, 4, 8
+"""`word_flags` bits: a word may start a phrase, be one alone, is a content word, may end one."""
 _flags: dict[str, int] = {}
+
+
+def word_flags(key: str) -> int:
+    """Where a word (key) may stand in a candidate phrase: `CAN_START` and friends, or'ed."""
+    return _flags.get(key) or _flag(key)
 
 
 def _flag(key: str) -> int:
@@ -271,14 +278,14 @@ def _flag(key: str) -> int:
     flag = 16  # never zero, so a cached flag is always truthy
     if (key not in FUNCTION_WORDS and key not in SUFFIXES and key not in BOILERPLATE_WORDS
             and len(key) > 1):
-        flag |= _START
+        flag |= CAN_START
         if key not in GENERIC_WORDS:
-            flag |= _CONTENT
+            flag |= IS_CONTENT
     past_participle = key.endswith("ed") and len(key) > 4 and not key.endswith("eed")
-    if flag & _START and not past_participle and key not in PREFIXES:
-        flag |= _END
-        if flag & _CONTENT and len(key) > 2:
-            flag |= _SINGLE
+    if flag & CAN_START and not past_participle and key not in PREFIXES:
+        flag |= CAN_END
+        if flag & IS_CONTENT and len(key) > 2:
+            flag |= CAN_STAND_ALONE
     _flags[key] = flag
     return flag
 
@@ -294,20 +301,20 @@ def phrases(keys: tuple[str, ...]) -> tuple[str, ...]:
     """
     get, n = _flags.get, len(keys)
     if n == 1:  # the common case, kept short
-        return keys if (get(keys[0]) or _flag(keys[0])) & _SINGLE else ()
+        return keys if (get(keys[0]) or _flag(keys[0])) & CAN_STAND_ALONE else ()
     flags = [get(k) or _flag(k) for k in keys]
     out = []
     for i in range(n):
         flag = flags[i]
-        if not flag & _START:
+        if not flag & CAN_START:
             continue
         phrase = keys[i]
-        if flag & _SINGLE:
+        if flag & CAN_STAND_ALONE:
             out.append(phrase)
-        content = flag & _CONTENT
+        content = flag & IS_CONTENT
         for j in range(i + 1, min(n, i + MAX_WORDS)):
             phrase += " " + keys[j]
-            content |= flags[j] & _CONTENT
-            if content and flags[j] & _END:
+            content |= flags[j] & IS_CONTENT
+            if content and flags[j] & CAN_END:
                 out.append(phrase)
     return tuple(out)

@@ -1,0 +1,122 @@
+"""Candidate phrases of many chunks at once, as n-grams of word numbers, with NumPy.
+
+`text.phrases` finds the candidate phrases of one chunk, in Python, as strings. At corpus scale
+the same work is a few array passes: `chunk_phrases` takes every distinct chunk as one flat
+array of word numbers and returns each phrase occurrence (its chunk, its phrase number), the
+phrases numbered in order of first occurrence, exactly as a chunk-by-chunk `text.phrases` pass
+would see them. Phrases are `Grams`: rows of up to `MAX_WORDS` word numbers (-1 pads), turned
+into strings only when asked (`phrase_texts`), so the many phrases used once cost no string.
+This module knows nothing about papers, counts or scores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .text import CAN_END, CAN_STAND_ALONE, CAN_START, IS_CONTENT, MAX_WORDS
+
+__all__ = ["ChunkPhrases", "chunk_phrases", "find_grams", "first_seen", "phrase_texts"]
+
+Grams = np.ndarray
+"""int64 array (phrases x `MAX_WORDS`): each row a phrase's word numbers, padded with -1."""
+
+
+@dataclass(frozen=True)
+class ChunkPhrases:
+    """Every candidate phrase occurrence of a set of chunks, in chunk order then position."""
+
+    chunk: np.ndarray
+    """The chunk of each occurrence."""
+    phrase: np.ndarray
+    """The phrase number of each occurrence (rows of `grams`)."""
+    grams: Grams
+    """The distinct phrases, in order of first occurrence."""
+
+
+def _occurrences(words: np.ndarray, ends: np.ndarray, flags: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """(start position, length) of every candidate phrase, ordered by position then length.
+
+    The rules of `text.phrases`: a phrase starts on a word that may start one; one word alone
+    must be able to stand alone; a longer one holds a content word and ends on a word that may
+    end one. `ends` is the end of each position's chunk (exclusive).
+    """
+    flag = flags[words]
+    content = np.concatenate(([0], np.cumsum((flag & IS_CONTENT) != 0)))
+    starts = np.flatnonzero(flag & CAN_START)
+    found_starts, found_lengths = [], []
+    for length in range(1, MAX_WORDS + 1):
+        at = starts[starts + length <= ends[starts]]
+        if length == 1:
+            ok = (flag[at] & CAN_STAND_ALONE) != 0
+        else:
+            last = at + length - 1
+            ok = (content[last + 1] > content[at]) & ((flag[last] & CAN_END) != 0)
+        found_starts.append(at[ok])
+        found_lengths.append(np.full(int(ok.sum()), length, np.int64))
+    # Each run is sorted by position: a stable sort merges them, shorter first at a position.
+    at = np.concatenate(found_starts)
+    order = np.argsort(at, kind="stable")
+    return at[order], np.concatenate(found_lengths)[order]
+
+
+def chunk_phrases(words: np.ndarray, lengths: np.ndarray, flags: np.ndarray) -> ChunkPhrases:
+    """The candidate phrases of chunks given as `words` (all chunks' word numbers, one after
+    the other) and each chunk's `lengths`; `flags[w]` are word w's `text.word_flags`."""
+    chunk_of = np.repeat(np.arange(len(lengths)), lengths)
+    ends = np.repeat(np.cumsum(lengths), lengths)
+    at, length = _occurrences(words, ends, flags)
+    grams = np.full((len(at), MAX_WORDS), -1, np.int64)
+    for k in range(MAX_WORDS):
+        longer = length > k
+        grams[longer, k] = words[at[longer] + k]
+    phrase, first = first_seen(grams)
+    return ChunkPhrases(chunk_of[at], phrase, grams[first])
+
+
+def _keys(grams: Grams) -> tuple[np.ndarray, np.ndarray]:
+    """Two int64 sort keys per row that together identify it (word numbers below 2**31)."""
+    g = grams + 1  # pads become 0
+    return g[:, 0] << 32 | g[:, 1], g[:, 2] << 32 | g[:, 3]
+
+
+def first_seen(grams: Grams) -> tuple[np.ndarray, np.ndarray]:
+    """Number the distinct rows of `grams` in order of first occurrence.
+
+    Returns each row's number and, for each number, the row where it first occurs.
+    """
+    if len(grams) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    high, low = _keys(grams)
+    order = np.lexsort((low, high))  # stable: the first occurrence leads each run
+    high, low = high[order], low[order]
+    new = np.concatenate(([True], (high[1:] != high[:-1]) | (low[1:] != low[:-1])))
+    firsts = order[new]
+    rank = np.empty(len(firsts), np.int64)
+    rank[np.argsort(firsts)] = np.arange(len(firsts))
+    numbers = np.empty(len(grams), np.int64)
+    numbers[order] = rank[np.cumsum(new) - 1]
+    return numbers, np.sort(firsts)
+
+
+def find_grams(grams: Grams, wanted: Grams) -> np.ndarray:
+    """For each row of `wanted`, the number of the equal row of `grams` (distinct rows), or -1."""
+    if len(grams) == 0 or len(wanted) == 0:
+        return np.full(len(wanted), -1, np.int64)
+    high, low = _keys(grams)
+    order = np.lexsort((low, high))
+    high, low = high[order], low[order]
+    found = []
+    for h, lo in zip(*map(np.ndarray.tolist, _keys(wanted)), strict=True):
+        a, b = np.searchsorted(high, h), np.searchsorted(high, h, "right")
+        at = a + int(np.searchsorted(low[a:b], lo))
+        found.append(int(order[at]) if at < b and low[at] == lo else -1)
+    return np.array(found, np.int64)
+
+
+def phrase_texts(grams: Grams, words: Sequence[str]) -> list[str]:
+    """The phrase key of each row ("large language model")."""
+    return [" ".join([words[w] for w in row if w >= 0]) for row in grams.tolist()]
