@@ -81,7 +81,8 @@ def run_session(project: Path, output: Path, no_search: bool, edits: int = 5) ->
     from generator.cache import BuildCache
 
     cache = BuildCache(project, in_session=True)
-    options = {"search_index": not no_search, "keep_search_index": True, "cache": cache}
+    quick = "quick" if "quick" in inspect.signature(build).parameters else "keep_search_index"
+    options = {"search_index": not no_search, quick: True, "cache": cache}
     t0 = time.perf_counter()
     build(project, output=output, force=True, **options)
     warm_up = time.perf_counter() - t0

@@ -13,7 +13,7 @@ import gc
 import os
 import resource
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -31,7 +31,7 @@ from .notes import read_notes
 from .overlay import Overlay, apply_notes, pin_notes
 from .pagememo import PageMemo
 from .pages import paper_to_markdown
-from .parallel import Job, render_pages
+from .parallel import Job, Task, render_pages
 from .render import Page, Renderer, builtin_theme_dir, make_environment, page_jobs
 from .repair import repair_listing
 from .reviews import Linked, Review, link_documents, read_reviews
@@ -72,6 +72,8 @@ class BuildReport:
     """Site paths written or deleted by this build (what `serve` reloads)."""
     jobs_reused: int = 0
     """Page jobs not run because nothing they read changed (see `pagememo`)."""
+    deferred: int = 0
+    """Jobs of site-wide files left out of date by a `quick` build (see `build`)."""
     stages: dict[str, float] = field(default_factory=dict)
     """Wall seconds per stage."""
     stages_cpu: dict[str, float] = field(default_factory=dict)
@@ -116,6 +118,8 @@ def _no_progress(label: str, total: int) -> Callable[[], None]:
     return lambda: None
 
 
+DEFERRABLE = ("outputs",)
+"""Kinds of jobs a `quick` build may leave out of date: papers.json, the feed, the sitemap."""
 FULL_COLLECTION_EVERY = 25
 """Session builds between two full garbage collections (see `_collector_paused_in_session`)."""
 
@@ -147,14 +151,16 @@ def build(root: Path, *, output: Path | None = None, base_url: str | None = None
           strict: bool = False, progress: Progress = _no_progress,
           search_index: bool = True, allow_broken_links: bool = False,
           check_only: bool = False, cache: BuildCache | None = None,
-          keep_search_index: bool = False, force: bool = False) -> BuildReport:
+          quick: bool = False, force: bool = False) -> BuildReport:
     """Build the site of the project at `root` into `output` (default `root/site`).
 
     With `check_only`, stop once the content is read and checked (after the notes stage) and
     write nothing; `litreview check` and `new-note` use this. `cache` keeps parsed listings
     between builds (`BuildCache(root)`: on disk, under `.litreview-cache/`);
-    `keep_search_index` keeps a published search index even when paper pages changed (`serve`,
-    for fast rebuilds). `force` runs every stage even when nothing changed since the last build
+    `quick` (`serve`, while edits come in) keeps the published search index and the site-wide
+    files (papers.json, feed, sitemap) as the last build left them even when pages changed;
+    `BuildReport.deferred` then counts the jobs waiting for a build without `quick`. `force`
+    runs every stage even when nothing changed since the last build
     (`serve` does so once in the background, to fill its in-memory caches).
     """
     root = root.resolve()
@@ -169,7 +175,7 @@ def build(root: Path, *, output: Path | None = None, base_url: str | None = None
     with report.stage("unchanged check"):
         stamp = None if check_only or cache.directory is None else BuildStamp.take(
             root, out, builtin_theme_dir(),
-            repr((base_url, strict, search_index, allow_broken_links, keep_search_index,
+            repr((base_url, strict, search_index, allow_broken_links, quick,
                   today())), cache.session.setdefault("input digests", {}))
         previous = stamp.unchanged_report() if stamp is not None and not force else None
     if previous is not None:
@@ -233,9 +239,9 @@ def build(root: Path, *, output: Path | None = None, base_url: str | None = None
                         files=known[1] if known and known[0] == _folder_id(out) else None)
     try:
         _write_site(writer, library, report.linked.reviews, root, config, report, progress,
-                    plan, memo)
+                    plan, memo, quick)
         with report.stage("search index"):
-            report.search = _index_search(writer, plan, cache, keep_search_index)
+            report.search = _index_search(writer, plan, cache, quick)
         writer.commit()
     except BaseException:
         writer.discard()
@@ -245,9 +251,10 @@ def build(root: Path, *, output: Path | None = None, base_url: str | None = None
     report.files_written, report.bytes_written = writer.count, writer.bytes
     report.files_unchanged, report.files_deleted = writer.unchanged, writer.deleted
     report.changed_paths, report.jobs_reused = writer.published, memo.skipped
+    report.deferred = len(memo.deferred)
     memo.save()
     cache.finish()
-    if stamp is not None:  # the output folders' stamps: walked now, or when serve stops
+    if stamp is not None and not memo.deferred:  # output folders' stamps: now, or at the end
         cache.later("stamp", partial(stamp.save, replace(report, overlay=None, linked=None,
                                                           changed_paths=())))
     return report
@@ -325,7 +332,7 @@ def _fail_on_editorial_errors(issues: list[Issue], allow_broken_links: bool) -> 
 
 def _write_site(writer: SiteWriter, library: Library, reviews: Sequence[Review], root: Path,
                 config, report: BuildReport, progress: Progress, plan: SearchPlan,
-                memo: PageMemo) -> None:
+                memo: PageMemo, quick: bool) -> None:
     # Markdown pages, HTML pages and the machine-readable outputs are independent jobs, run on
     # every core (see `parallel`); the slowest one (papers.json) goes first, never last.
     with report.stage("pages + render + write"):
@@ -333,11 +340,11 @@ def _write_site(writer: SiteWriter, library: Library, reviews: Sequence[Review],
                             reviews)
         tracked = memo.instrument(renderer)  # jobs record what they read, to skip them next time
         jobs = _output_jobs(tracked, config, reviews)
-        jobs += [("pages (markdown)", partial(_markdown_page, paper, tracked))
+        jobs += [("pages (markdown)", Task(_markdown_page, paper, tracked))
                  for paper in library.papers]
-        jobs += [("render (html)", partial(_html_pages, job))
+        jobs += [("render (html)", Task(_html_page, job.func, *job.args))
                  for job in page_jobs(renderer, search_off=plan.off_reason)]
-        jobs, write = memo.plan(jobs, writer)
+        jobs, write = memo.plan(jobs, writer, defer=DEFERRABLE if quick else ())
         times = render_pages(jobs, write, tick=progress("Rendering pages", len(jobs)))
         report.stages_cpu.update(times.cpu)
         report.workers = times.workers
@@ -366,8 +373,9 @@ def _markdown_page(paper: Paper, library: Library) -> tuple[tuple[str, str]]:
     return ((f"papers/{paper.slug}.md", paper_to_markdown(paper, library)),)
 
 
-def _html_pages(job: Callable[[], Iterable[Page]]) -> list[tuple[str, str]]:
-    return [(page.path, page.text) for page in job()]
+def _html_page(render: Callable[..., Page], *args: Any) -> tuple[tuple[str, str]]:
+    page = render(*args)
+    return ((page.path, page.text),)
 
 
 def _copy_static(writer: SiteWriter, root: Path) -> None:

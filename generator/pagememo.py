@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from .cache import BuildCache, code_version
+from .parallel import Task
 from .warmmemo import WarmState, job_identity
 
 __all__ = ["PageMemo", "TrackedLibrary", "fingerprint", "untracked"]
@@ -257,6 +258,9 @@ def _shape(obj: Any, renderer: Any, depth: int = 0) -> Any:
         return ("<renderer>",)
     if isinstance(obj, TrackedLibrary):
         return ("<library>",)
+    if isinstance(obj, Task):
+        return ("task", _shape(obj.func, renderer, depth + 1),
+                _shape(obj.args, renderer, depth + 1))
     if isinstance(obj, partial):
         return ("partial", _shape(obj.func, renderer, depth + 1),
                 _shape(obj.args, renderer, depth + 1),
@@ -287,15 +291,23 @@ def _theme_files(env: Any) -> list[tuple[str, bytes]]:
 
 def _register(library: Any) -> None:
     """Put the library's papers and terms (dataclasses in its sequences and mappings) in the
-    registry of this build."""
+    registry of this build. A sequence (or a mapping's values) is taken as a whole when its
+    first item is a dataclass instance: the library's collections are homogeneous."""
     _registry.clear()
     for value in vars(library).values():
-        groups = value.values() if isinstance(value, Mapping) else [value]
+        if isinstance(value, Mapping):
+            items = tuple(value.values())
+            groups = items if items and isinstance(items[0], tuple | list) else (items,)
+        else:
+            groups = (value,)
         for group in groups:
-            items = group if isinstance(group, tuple | list) else [group]
-            for item in items:
-                if dataclasses.is_dataclass(item) and not isinstance(item, type):
-                    _registry[id(item)] = item
+            items = group if isinstance(group, tuple | list) else (group,)
+            if items and _instance(items[0]):
+                _registry.update(zip(map(id, items), items, strict=True))
+
+
+def _instance(item: Any) -> bool:
+    return dataclasses.is_dataclass(item) and not isinstance(item, type)
 
 
 def _cell(cell: Any) -> Any:
@@ -336,6 +348,8 @@ class PageMemo:
         self._digests: dict[int, tuple[Access, bytes]] = {}
         self._canonical: dict[Access, Access] = {}
         self._kept: set[bytes] = set()
+        self.deferred: set[bytes] = set()
+        """Keys of out-of-date jobs whose files were kept (see `plan`)."""
         self._ran: dict[bytes, tuple[tuple[Access, ...], tuple[str, ...]]] = {}
         self._pending: list[str] = []
 
@@ -354,27 +368,56 @@ class PageMemo:
                                        _theme_files(env)))
         return renderer.library
 
-    def plan(self, jobs: Sequence[tuple[str, Job]], writer: Any
+    def plan(self, jobs: Sequence[tuple[str, Job]], writer: Any, defer: Sequence[str] = ()
              ) -> tuple[list[tuple[str, Job]], Callable[[str, Any], None]]:
         """The jobs that must run (wrapped to record their reads) and the write function for
-        their files; every other job's files are kept as they are in the site."""
-        todo = []
+        their files; every other job's files are kept as they are in the site. Between two
+        builds of one process, jobs of the kinds in `defer` keep their files even when they
+        are out of date (`deferred`); they run in the next build that does not defer them."""
         same_global = self.old_global == self.global_key
         # Warm (same process as the last build): the pages that read a changed value, found
         # by comparing objects; the others are unchanged without looking at them.
         dirty = self.warm.dirty(self._resolve, self._steady) \
             if same_global and self.warm is not None else None
+        if dirty is not None:
+            return self._plan_warm(jobs, writer, dirty, defer), partial(self._write, writer)
+        todo = []
         for kind, job in jobs:
             key = self._job_key(job)
             record = self.records.get(key) if same_global else None
-            if record is not None and (
-                    key not in dirty if dirty is not None else self._unchanged(record)) and all(
+            if record is not None and self._unchanged(record) and all(
                     writer.keep(stat[0]) for stat in record.files):
                 self._kept.add(key)
                 self.skipped += 1
                 continue
             todo.append((kind, _recorded(key, job)))
         return todo, partial(self._write, writer)
+
+    def _plan_warm(self, jobs: Sequence[tuple[str, Job]], writer: Any, dirty: set[bytes],
+                   defer: Sequence[str]) -> list[tuple[str, Job]]:
+        """`plan` between two builds of one process: a job is kept when its key is known (by
+        identity, else by digest), no value it read changed, and its files are in the site.
+        Called with every page of the site on every rebuild, so kept lean."""
+        assert self.warm is not None
+        files, site, markers = self.warm.files, writer.old_files(), self._markers()
+        known, job_keys, kept = self.warm.job_keys, self._job_keys, self._kept
+        todo: list[tuple[str, Job]] = []
+        keep: list[str] = []
+        for kind, job in jobs:
+            ident = job_identity(job, markers)
+            hit = known.get(ident) if ident is not None else None
+            key = hit[1] if hit is not None else self.digester.digest(_shape(job, self.renderer))
+            if ident is not None:
+                job_keys[ident] = (job, key)  # the job keeps the ids in `ident` unique
+            rels = files.get(key) if key not in dirty or kind in defer else None
+            if rels is not None and site.issuperset(rels):
+                keep += rels
+                (self.deferred if key in dirty else kept).add(key)
+            else:
+                todo.append((kind, _recorded(key, job)))
+        self.skipped += len(kept)
+        writer.keep_all(keep)
+        return todo
 
     def _steady(self, method: str) -> bool:
         """True when library method `method` reads only attributes that are the very same
@@ -385,13 +428,13 @@ class PageMemo:
         return bool(needs) and old is not None and all(
             getattr(self.library, name) is getattr(old, name) for name in needs)
 
+    def _markers(self) -> dict[int, str]:
+        return {id(self.renderer): "<renderer>", id(self.tracked): "<library>"}
+
     def _job_key(self, job: Job) -> bytes:
-        """The memo key of `job`: the digest of its shape, remembered by the job's identity
-        between the builds of one process."""
-        ident = job_identity(job, {id(self.renderer): "<renderer>", id(self.tracked): "<library>"})
-        known = self.warm.job_keys.get(ident) if self.warm is not None and ident is not None \
-            else None
-        key = known[1] if known is not None else self.digester.digest(_shape(job, self.renderer))
+        """The memo key of `job`: the digest of its shape."""
+        ident = job_identity(job, self._markers())
+        key = self.digester.digest(_shape(job, self.renderer))
         if ident is not None:
             self._job_keys[ident] = (job, key)  # the job keeps the ids in `ident` unique
         return key
@@ -466,7 +509,8 @@ class PageMemo:
             if self.cache.in_session and self.warm is None:
                 self._keep_warm(self.records)  # nothing ran, but the next build plans warm
             return
-        records = {key: self.records[key] for key in self._kept}
+        # A deferred job keeps its old record: its digest shows it out of date to the next build.
+        records = {key: self.records[key] for key in (*self._kept, *self.deferred)}
         for key, (reads, rels) in self._ran.items():
             files = tuple(_stat(self.out, rel) for rel in rels)
             if all(files):
@@ -486,6 +530,7 @@ class PageMemo:
             dropped = [key for key in self.records if key not in records]
             warm.adopt(self._values, records, [k for k in self._ran if k in records], dropped,
                        self.records)
+        warm.stale = (warm.stale - self._ran.keys()) | self.deferred
         warm.job_keys, warm.library = self._job_keys, self.library
         self.digester.retain(_registry)
         self.cache.session[self.name] = warm

@@ -29,11 +29,28 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
-__all__ = ["Job", "RenderTimes", "render_pages", "worker_count"]
+__all__ = ["Job", "RenderTimes", "Task", "render_pages", "worker_count"]
 
 Job = Callable[[], Iterable[tuple[str, str]]]
 """Makes one or a few output files: (site-relative path, text) pairs."""
+
+
+class Task:
+    """A deferred call `func(*args)`: a job whose function and arguments stay visible, so the
+    page memo can name it without looking inside a closure (see `warmmemo.task_identity`)."""
+
+    __slots__ = ("args", "func")
+
+    def __init__(self, func: Callable[..., Any], *args: Any) -> None:
+        self.func, self.args = func, args
+
+    def __call__(self) -> Any:
+        return self.func(*self.args)
+
+    def __repr__(self) -> str:
+        return f"Task({getattr(self.func, '__qualname__', self.func)!r}, {len(self.args)} args)"
 Files = list[tuple[str, bytes]]
 
 MIN_PARALLEL_JOBS = 2000

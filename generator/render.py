@@ -13,7 +13,7 @@ This module does not decide which pages exist (see `build`) nor runs them in par
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -26,6 +26,7 @@ from . import charts, facts
 from .config import Config
 from .library import KINDS, Kind, Library, Term, newest_first
 from .model import Paper
+from .parallel import Task
 from .repair import iter_urls
 
 __all__ = ["Page", "PageJob", "builtin_theme_dir", "make_environment", "page_jobs",
@@ -213,35 +214,31 @@ def _pagination(base: str, current: int, total: int) -> dict[str, Any]:
     }
 
 
-PageJob = Callable[[], Iterable[Page]]
-"""Renders one page (or a term's run of index pages); independent of every other job."""
+PageJob = Callable[[], Page]
+"""Renders one page; independent of every other job."""
 
 
-def _one(method: Callable[..., Page], *args: Any) -> PageJob:
-    return lambda: (method(*args),)
-
-
-def page_jobs(renderer: Renderer, search_off: str | None = None) -> list[PageJob]:
+def page_jobs(renderer: Renderer, search_off: str | None = None) -> list[Task]:
     """Every HTML page as a deferred job, in site order: home, papers, index pages per kind and
     term, reviews, search, map, 404. Jobs share nothing, so any slice can render in another
     process.
     """
-    jobs = [_one(renderer.home)]
-    jobs += [_one(renderer.paper, paper) for paper in renderer.library.papers]
+    jobs = [Task(renderer.home)]
+    jobs += [Task(renderer.paper, paper) for paper in renderer.library.papers]
     for kind in KINDS:
-        jobs.append(_one(renderer.kind_index, kind))
-        jobs += [_one(renderer.term_page, kind, term, number)  # a job a page: see term_page
+        jobs.append(Task(renderer.kind_index, kind))
+        jobs += [Task(renderer.term_page, kind, term, number)  # a job a page: see term_page
                  for term in renderer.library.terms[kind.name]
                  for number in range(1, renderer.term_page_count(term) + 1)]
-    jobs.append(_one(renderer.reviews_index))
-    jobs += [_one(renderer.review, review) for review in renderer.reviews]
-    jobs.append(_one(renderer.search, search_off))
-    jobs.append(_one(renderer.map_page))
-    jobs.append(_one(renderer.not_found))
+    jobs.append(Task(renderer.reviews_index))
+    jobs += [Task(renderer.review, review) for review in renderer.reviews]
+    jobs.append(Task(renderer.search, search_off))
+    jobs.append(Task(renderer.map_page))
+    jobs.append(Task(renderer.not_found))
     return jobs
 
 
 def render_site(renderer: Renderer, search_off: str | None = None) -> Iterator[Page]:
     """Yield every HTML page, in the order of `page_jobs`."""
     for job in page_jobs(renderer, search_off):
-        yield from job()
+        yield job()

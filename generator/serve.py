@@ -36,9 +36,10 @@ POLL_SECONDS = 0.2
 """How often the watcher looks at the watched files."""
 SETTLE_SECONDS = 0.1
 """A change is built once the files stayed the same this long (editors save in bursts)."""
-SEARCH_IDLE_SECONDS = 2.0
-"""Edits keep the published search index (re-indexing takes long at scale); once no file has
-changed for this long, the index is rebuilt in one more pass so search finds the edits too."""
+IDLE_SECONDS = 2.0
+"""Edits keep the published search index and site-wide files (re-indexing and rewriting
+papers.json take long at scale); once no file has changed for this long, one more pass brings
+them up to date, so search and papers.json have the edits too."""
 EXCERPT_LINES = 3
 """Lines of source shown around the failing line in the browser overlay."""
 
@@ -172,8 +173,9 @@ class Preview:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._watcher = Watcher(self.root)
-        self._search_stale = False
-        """True while the published search index predates the published pages."""
+        self._stale = False
+        """True while the published search index or site-wide files (papers.json, feed,
+        sitemap) predate the published pages."""
         self._built_at = time.monotonic()
 
     @property
@@ -207,8 +209,8 @@ class Preview:
         while not self._stop.wait(POLL_SECONDS):
             changed = self._watcher.changes()
             if not changed:
-                if self._search_stale and time.monotonic() - self._built_at > SEARCH_IDLE_SECONDS:
-                    self.rebuild(["(search index)"], refresh_search=True)
+                if self._stale and time.monotonic() - self._built_at > IDLE_SECONDS:
+                    self.rebuild(["(search index, site-wide files)"], catch_up=True)
                 continue
             while not self._stop.wait(SETTLE_SECONDS):  # wait for a burst of saves to end
                 more = self._watcher.changes()
@@ -222,19 +224,19 @@ class Preview:
         self.rebuild(["(warm-up)"], force=True)
 
     def rebuild(self, changed: list[str], first: bool = False, force: bool = False,
-                refresh_search: bool = False) -> BuildFailure | None:
+                catch_up: bool = False) -> BuildFailure | None:
         """Build now; publish a reload (or the failure) to open pages; return the failure."""
         assert self.server is not None
         start = time.perf_counter()
-        # Re-indexing search takes long at scale: kept as it was while editing, then
-        # refreshed once the edits pause (`SEARCH_IDLE_SECONDS`).
-        keep = not first and not refresh_search
+        # Re-indexing search and rewriting papers.json take long at scale: kept as they were
+        # while editing (a quick build), then refreshed once the edits pause (`IDLE_SECONDS`).
+        quick = not first and not catch_up
         with self.server.state.building:
             self._built_at = time.monotonic()
             try:
                 report = build(self.root, output=self.out, base_url=self.base_override,
                                search_index=self.search_index, cache=self.cache,
-                               keep_search_index=keep, force=force)
+                               quick=quick, force=force)
             # Whatever a build raises (bad YAML, a template error, a bug) is shown, not fatal.
             except Exception as exc:
                 failure = describe_error(exc, self.root)
@@ -243,9 +245,9 @@ class Preview:
                 return failure
         self.report = report
         pages_changed = any(p.endswith(".html") for p in report.changed_paths)
-        self._search_stale = bool(
-            self.search_index and (self._search_stale or pages_changed) and keep
-            and report.search is not None and report.search.enabled)
+        search_stale = bool(self.search_index and (self._stale or pages_changed)
+                            and report.search is not None and report.search.enabled)
+        self._stale = quick and (search_stale or report.deferred > 0)
         self.server.base_url = self.base_url
         self.server.state.publish_build(report.changed_paths, first)
         seconds = time.perf_counter() - start

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import functools
 import types
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from functools import partial
 from typing import Any
+
+from .parallel import Task
 
 __all__ = ["WarmState", "job_identity", "same_value"]
 
@@ -49,6 +51,8 @@ def job_identity(obj: Any, markers: Mapping[int, str], depth: int = 0) -> Hashab
     every page of the site on every warm rebuild, so written for speed.
     """
     kind = type(obj)
+    if kind is Task:
+        return _task_identity(obj, markers)
     if kind in _SIMPLE:
         return (kind, obj)
     marker = markers.get(id(obj))
@@ -83,6 +87,45 @@ def job_identity(obj: Any, markers: Mapping[int, str], depth: int = 0) -> Hashab
     return None
 
 
+def _task_identity(task: Task, markers: Mapping[int, str]) -> Hashable | None:
+    """`job_identity` of a `Task`, flat: its function (a method by function and owner), then
+    each argument: a string as itself, other simple values with their type, frozen
+    dataclasses by id, methods of marked objects, nested tasks recursively. The common page
+    job costs a few lookups."""
+    func = task.func
+    owner = getattr(func, "__self__", None)
+    if owner is None or type(owner) is types.ModuleType:
+        out: list[Any] = [func]  # a function or builtin: alive as long as its module
+    else:
+        marker = markers.get(id(owner))
+        if marker is None:
+            return None
+        out = [func.__func__, marker]
+    for arg in task.args:
+        kind = type(arg)
+        if kind is str:
+            out.append(arg)
+        elif kind in _SIMPLE:
+            out.append((kind, arg))
+        elif kind is Task:
+            one = _task_identity(arg, markers)
+            if one is None:
+                return None
+            out.append(one)
+        elif kind is types.MethodType:  # a method of the renderer, as a task's argument
+            marker = markers.get(id(arg.__self__))
+            if marker is None:
+                return None
+            out.append((arg.__func__, marker))
+        elif id(arg) in markers:
+            out.append(markers[id(arg)])
+        elif _frozen(kind):
+            out.append(id(arg))  # never equal to a simple value's entry (str or tuple)
+        else:
+            return None
+    return tuple(out)
+
+
 @functools.cache
 def _frozen(kind: type) -> bool:
     params = getattr(kind, "__dataclass_params__", None)
@@ -112,6 +155,10 @@ class WarmState:
         """Every read of every recorded page -> the value it gave in the last build."""
         self.readers: dict[Access, set[bytes]] = {}
         """Every read -> the memo keys of the pages that made it."""
+        self.files: dict[bytes, tuple[str, ...]] = {}
+        """Memo key -> the site paths its job wrote."""
+        self.stale: set[bytes] = set()
+        """Memo keys of deferred jobs: out of date whatever their reads say, until they run."""
         self._fresh: dict[Access, Any] = {}
 
     def index(self, records: Mapping[bytes, Any]) -> None:
@@ -120,6 +167,8 @@ class WarmState:
         for key, record in records.items():
             for access in record.reads:
                 self.readers.setdefault(access, set()).add(key)
+        self.files = {key: tuple(stat[0] for stat in record.files)
+                      for key, record in records.items()}
 
     def dirty(self, resolve: Callable[[Access], Any],
               steady: Callable[[str], bool]) -> set[bytes] | None:
@@ -141,10 +190,10 @@ class WarmState:
             if not same_value(value, self.values[access]):
                 self._fresh[access] = value
                 dirty |= readers
-        return dirty
+        return dirty | self.stale
 
     def adopt(self, values: Mapping[Access, Any], records: Mapping[bytes, Any],
-              ran: Iterable[bytes], dropped: Iterable[bytes], old: Mapping[bytes, Any]) -> None:
+              ran: Sequence[bytes], dropped: Sequence[bytes], old: Mapping[bytes, Any]) -> None:
         """After a published build: take this build's values and records as the last ones."""
         for key in (*dropped, *ran):
             previous = old.get(key)
@@ -155,9 +204,12 @@ class WarmState:
                     if not keys:
                         del self.readers[access]
                         self.values.pop(access, None)
+        for key in dropped:
+            self.files.pop(key, None)
         for key in ran:
             for access in records[key].reads:
                 self.readers.setdefault(access, set()).add(key)
+            self.files[key] = tuple(stat[0] for stat in records[key].files)
         self.values.update(self._fresh)
         self.values.update(values)
         self._fresh = {}

@@ -162,6 +162,15 @@ class SiteWriter:
             link(self.out / rel, target)
         return True
 
+    def keep_all(self, rels: list[str]) -> None:
+        """Keep every file of `rels`, which must all be in the current site and not written
+        by this build (`keep`, for many files at once)."""
+        if self._complete or not self._changed.isdisjoint(rels):
+            for rel in rels:
+                self.keep(rel)
+            return
+        self._kept.update(rels)
+
     def keep_tree(self, rel_dir: str) -> int:
         """Keep every file under folder `rel_dir` of the current site; return how many."""
         prefix = rel_dir.strip("/") + "/"

@@ -229,15 +229,16 @@ def test_sigterm_stops_the_command_cleanly(tmp_path: Path) -> None:
             proc.kill()
 
 
-def test_search_index_catches_up_once_edits_pause(
+def test_search_index_and_papers_json_catch_up_once_edits_pause(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Edits keep the published index (fast); after a pause it is rebuilt with the edit."""
+    """Edits keep the published index and papers.json (fast); after a pause both are rebuilt
+    with the edit."""
     import generator.serve
 
     from .test_search import fragments
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", PINNED_EPOCH)
-    monkeypatch.setattr(generator.serve, "SEARCH_IDLE_SECONDS", 0.5)
+    monkeypatch.setattr(generator.serve, "IDLE_SECONDS", 0.5)
     root = snapshot_project(FIXTURES / "small", tmp_path / "project")
     note = root / "content" / "notes" / "diversity.md"
     note.parent.mkdir(parents=True)
@@ -253,11 +254,12 @@ def test_search_index_catches_up_once_edits_pause(
                         encoding="utf-8")
         deadline = threading.Event()
         for _ in range(int(WAIT)):
-            if any("(search index)" in line for line in logs):
+            if any("(search index, site-wide files)" in line for line in logs):
                 break
             deadline.wait(1)
-        assert any("(search index)" in line for line in logs), logs
+        assert any("(search index, site-wide files)" in line for line in logs), logs
         assert any("Zyzzogeton" in f["content"] for f in fragments(preview.out))
+        assert "Zyzzogeton" in (preview.out / "papers.json").read_text(encoding="utf-8")
     finally:
         preview.stop()
 

@@ -193,3 +193,37 @@ def test_a_paper_edit_re_renders_only_the_index_pages_that_show_it(
                   and p.count("/") > 1]
     assert f"papers/{paper.slug}/" in rendered
     assert len(term_paths) == len(terms), term_paths  # one page of each of its terms
+
+
+def _quick_edit(project: Path, out: Path, cache: BuildCache) -> bytes:
+    """A note edited, then two quick builds; returns papers.json as it was before the edit."""
+    build(project, out, cache)
+    note_prose(project)
+    papers_json = out / "papers.json"
+    before = papers_json.read_bytes()
+    quick = build_pinned(project, out, search_index=False, cache=cache, quick=True)
+    page = out / "papers" / NOTE.removesuffix(".md") / "index.html"
+    assert "the appendix has the proof sketch" in page.read_text(encoding="utf-8")
+    assert quick.deferred > 0 and papers_json.read_bytes() == before
+    again = build_pinned(project, out, search_index=False, cache=cache, quick=True)
+    assert again.deferred == quick.deferred and papers_json.read_bytes() == before
+    return before
+
+
+@pytest.mark.parametrize("catch_up", ["same session", "new process"])
+def test_a_quick_build_defers_site_wide_files_until_a_full_one(
+        project: Path, tmp_path: Path, catch_up: str) -> None:
+    """serve's quick builds keep papers.json, the feed and the sitemap as they were; the next
+    build without `quick` brings them up to date: serve's idle pass, or a new process after
+    serve stopped (the deferred jobs' records stay out of date on disk)."""
+    out, cache = tmp_path / "site", BuildCache(project, in_session=True)
+    before = _quick_edit(project, out, cache)
+    if catch_up == "new process":
+        cache.flush()
+        cache = BuildCache(project)
+    caught_up = build(project, out, cache)
+    assert caught_up.deferred == 0 and "papers.json" in caught_up.changed_paths
+    assert (out / "papers.json").read_bytes() != before
+    clean = tmp_path / "clean"
+    build(project, clean, BuildCache(None))
+    assert site_tree(out) == site_tree(clean)
