@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from slugify import slugify
-
 from .model import Paper, paper_id, title_key
+from .slugs import slugify_text
 
 __all__ = ["assign_slugs", "dedupe", "identity_key", "make_slug"]
 
@@ -89,8 +88,8 @@ def dedupe(papers: Iterable[Paper]) -> tuple[list[Paper], int]:
 
 def make_slug(paper: Paper) -> str:
     """The preferred slug of a paper: its title, lower-case ASCII words joined by hyphens."""
-    base = "" if paper.title_missing else slugify(paper.title, max_length=MAX_SLUG,
-                                                  word_boundary=True)
+    base = "" if paper.title_missing else slugify_text(paper.title, MAX_SLUG,
+                                                       word_boundary=True)
     return base or f"untitled-{paper.id[:8]}"
 
 

@@ -6,14 +6,14 @@ listings) map to their papers newest first, with explicit tie-breaks so output i
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from slugify import slugify
-
 from .model import Paper
+from .slugs import slugify_text
 
 if TYPE_CHECKING:
     from scipy import sparse
@@ -41,7 +41,7 @@ KINDS: tuple[Kind, ...] = (
 
 def term_slug(term: str) -> str:
     """URL-safe slug of a term name (never empty)."""
-    return slugify(term, max_length=80, word_boundary=True) or "term"
+    return slugify_text(term, max_length=80, word_boundary=True) or "term"
 
 
 @dataclass(frozen=True)
@@ -94,8 +94,9 @@ class Library:
               min_tag_papers: int = 2) -> Library:
         """Index `papers`; a tag gets a term (a page) when `min_tag_papers` papers carry it."""
         ordered = tuple(sorted(papers, key=lambda p: p.slug))
-        terms = {kind.name: _index(kind, ordered) for kind in KINDS}
-        terms["tags"] = tuple(t for t in terms["tags"] if t.count >= min_tag_papers)
+        newest = newest_first(ordered)  # once, not once per term
+        terms = {kind.name: _index(kind, newest, min_tag_papers if kind.name == "tags" else 1)
+                 for kind in KINDS}
         return cls(
             papers=ordered,
             by_id=MappingProxyType({p.id: p for p in ordered}),
@@ -134,12 +135,17 @@ class Library:
         return self.by_term.get((kind, name))
 
 
-def _index(kind: Kind, papers: Sequence[Paper]) -> tuple[Term, ...]:
-    """Group papers by term; terms sorted by name; unique slugs per kind."""
-    groups: dict[str, list[Paper]] = {}
+def _index(kind: Kind, papers: Sequence[Paper], least: int = 1) -> tuple[Term, ...]:
+    """Group papers by term; terms sorted by name; unique slugs per kind; only terms with at
+    least `least` papers are kept (the slugs of the others are taken all the same).
+
+    `papers` come newest first (`newest_first`), so each term's papers are in that order as
+    they are grouped: the same order as sorting each term's papers, since the sort is stable.
+    """
+    groups: defaultdict[str, list[str]] = defaultdict(list)
     for paper in papers:
         for name in kind.terms_of(paper):
-            groups.setdefault(name, []).append(paper)
+            groups[name].append(paper.id)
     used: set[str] = set()
     out = []
     for name in sorted(groups, key=lambda n: (n.casefold(), n)):
@@ -147,8 +153,8 @@ def _index(kind: Kind, papers: Sequence[Paper]) -> tuple[Term, ...]:
         while slug in used:
             slug += "-x"
         used.add(slug)
-        ids = tuple(p.id for p in newest_first(groups[name]))
-        out.append(Term(kind.name, name, slug, ids))
+        if len(groups[name]) >= least:
+            out.append(Term(kind.name, name, slug, tuple(groups[name])))
     return tuple(out)
 
 
@@ -167,9 +173,11 @@ def term_links(papers: Sequence[Paper], terms: Mapping[str, Sequence[Term]], lim
     """
     import numpy as np
     index = {p.id: i for i, p in enumerate(papers)}
+    kinds = {kind for pair in LINKED_KINDS for kind in pair}
+    incidence = {kind: _incidence(terms[kind], index) for kind in kinds}  # once per kind
     out: dict[tuple[str, str, str], tuple[tuple[str, int], ...]] = {}
     for (kind, other), least in LINKED_KINDS.items():
-        left, right = _incidence(terms[kind], index), _incidence(terms[other], index)
+        left, right = incidence[kind], incidence[other]
         shared = (left.T @ right).tocsr()
         for row, term in enumerate(terms[kind]):
             lo, hi = shared.indptr[row], shared.indptr[row + 1]

@@ -115,6 +115,9 @@ class Paper:
 
 
 _NON_ALNUM = re.compile(r"[\W_]+")
+_ASCII_KEEP = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_ASCII_DROP = bytes(b for b in range(128) if b not in _ASCII_KEEP)
+_ASCII_LOWER = bytes.maketrans(_ASCII_KEEP[10:36], _ASCII_KEEP[36:])
 # Latin letters that do not decompose under NFKD but are commonly typed without the stroke.
 _PLAIN_LATIN = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ħ": "h", "æ": "ae", "œ": "oe",
                               "ı": "i", "þ": "th"})
@@ -126,8 +129,8 @@ def title_key(title: str) -> str:
     Two listings' spellings of one paper ("Naïve", "Naive", "NAIVE —", "ﬁ" vs "fi") give the
     same key. Letters of other scripts are kept, so "β-VAE" and "VAE" stay different papers.
     """
-    if title.isascii():  # the fast common case: nothing to decompose or transliterate
-        return _NON_ALNUM.sub("", title.lower())
+    if title.isascii():  # the common case: nothing to decompose, one C pass (abstracts too)
+        return title.encode("ascii").translate(_ASCII_LOWER, _ASCII_DROP).decode("ascii")
     decomposed = unicodedata.normalize("NFKD", title.casefold())
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return _NON_ALNUM.sub("", stripped.translate(_PLAIN_LATIN).casefold())
