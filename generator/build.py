@@ -73,7 +73,7 @@ class BuildReport:
     jobs_reused: int = 0
     """Page jobs not run because nothing they read changed (see `pagememo`)."""
     deferred: int = 0
-    """Jobs of site-wide files left out of date by a `quick` build (see `build`)."""
+    """Jobs of whole-collection pages left out of date by a `quick` build (see `build`)."""
     stages: dict[str, float] = field(default_factory=dict)
     """Wall seconds per stage."""
     stages_cpu: dict[str, float] = field(default_factory=dict)
@@ -118,8 +118,6 @@ def _no_progress(label: str, total: int) -> Callable[[], None]:
     return lambda: None
 
 
-DEFERRABLE = ("outputs",)
-"""Kinds of jobs a `quick` build may leave out of date: papers.json, the feed, the sitemap."""
 FULL_COLLECTION_EVERY = 25
 """Session builds between two full garbage collections (see `_collector_paused_in_session`)."""
 
@@ -157,8 +155,9 @@ def build(root: Path, *, output: Path | None = None, base_url: str | None = None
     With `check_only`, stop once the content is read and checked (after the notes stage) and
     write nothing; `litreview check` and `new-note` use this. `cache` keeps parsed listings
     between builds (`BuildCache(root)`: on disk, under `.litreview-cache/`);
-    `quick` (`serve`, while edits come in) keeps the published search index and the site-wide
-    files (papers.json, feed, sitemap) as the last build left them even when pages changed;
+    `quick` (`serve`, while edits come in) keeps the published search index, and the pages
+    made from the whole collection (papers.json, feed, sitemap, map, home; see
+    `PageMemo.plan`) as the last build left them even when pages changed;
     `BuildReport.deferred` then counts the jobs waiting for a build without `quick`. `force`
     runs every stage even when nothing changed since the last build
     (`serve` does so once in the background, to fill its in-memory caches).
@@ -344,7 +343,7 @@ def _write_site(writer: SiteWriter, library: Library, reviews: Sequence[Review],
                  for paper in library.papers]
         jobs += [("render (html)", Task(_html_page, job.func, *job.args))
                  for job in page_jobs(renderer, search_off=plan.off_reason)]
-        jobs, write = memo.plan(jobs, writer, defer=DEFERRABLE if quick else ())
+        jobs, write = memo.plan(jobs, writer, defer=quick)
         times = render_pages(jobs, write, tick=progress("Rendering pages", len(jobs)))
         report.stages_cpu.update(times.cpu)
         report.workers = times.workers

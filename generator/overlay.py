@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import reduce
 from itertools import chain
+from typing import Any
 
 from .dedupe import _merge as merge_entries  # the same merge rule as automatic de-duplication
 from .dedupe import make_slug
@@ -195,6 +196,21 @@ def edit_tags(tags: tuple[str, ...], note: Note,
     return tuple(out.values())
 
 
+_LAST_SPELLINGS: list[Any] = [None, (), {}]
+"""The papers, note tags and spellings of the last `pin_notes` call (see `_pinned_spellings`)."""
+
+
+def _pinned_spellings(papers: Sequence[Paper], applied: Sequence[Applied]) -> dict[str, str]:
+    """`_spellings` of the papers' and the notes' tags, reused while `papers` is the very same
+    sequence and the notes' tags are the same: `serve` pins the same (reused) enrichment again
+    after every note edit. Stages never change a sequence they passed on."""
+    note_tags = tuple(a.note.tags for a in applied)
+    if _LAST_SPELLINGS[0] is not papers or _LAST_SPELLINGS[1] != note_tags:
+        spelling = _spellings([*(p.tags for p in papers), *note_tags])
+        _LAST_SPELLINGS[:] = [papers, note_tags, spelling]
+    return _LAST_SPELLINGS[2]
+
+
 def _spellings(tag_lists: Iterable[tuple[str, ...]]) -> dict[str, str]:
     """The most used spelling of every tag (ties: lower case first, then alphabetical)."""
     counts: dict[str, dict[str, int]] = {}
@@ -255,7 +271,7 @@ def pin_notes(papers: Sequence[Paper], applied: Sequence[Applied],
               count: int) -> tuple[list[Paper], list[Issue]]:
     """After enrichment: the notes' topics and tags win again; related picks first, vetoes out."""
     by_id = {a.paper_id: a for a in applied}
-    spelling = _spellings([*(p.tags for p in papers), *(a.note.tags for a in applied)])
+    spelling = _pinned_spellings(papers, applied)
     issues: list[Issue] = []
     out = []
     for paper in papers:

@@ -44,6 +44,8 @@ Access = tuple[Any, ...]
 Stat = tuple[str, int, int, int]
 Job = Callable[[], Iterable[tuple[str, Any]]]
 
+WHOLE_COLLECTION = frozenset({("attr", "papers"), ("attr", "by_id"), ("attr", "by_slug")})
+"""Reads of every paper at once (see `PageMemo.plan`)."""
 _recorder: set[Access] | None = None
 """Reads of the job running in this process (None: not recording)."""
 _registry: dict[int, Any] = {}
@@ -368,19 +370,22 @@ class PageMemo:
                                        _theme_files(env)))
         return renderer.library
 
-    def plan(self, jobs: Sequence[tuple[str, Job]], writer: Any, defer: Sequence[str] = ()
+    def plan(self, jobs: Sequence[tuple[str, Job]], writer: Any, defer: bool = False
              ) -> tuple[list[tuple[str, Job]], Callable[[str, Any], None]]:
         """The jobs that must run (wrapped to record their reads) and the write function for
-        their files; every other job's files are kept as they are in the site. Between two
-        builds of one process, jobs of the kinds in `defer` keep their files even when they
-        are out of date (`deferred`); they run in the next build that does not defer them."""
+        their files; every other job's files are kept as they are in the site. With `defer`,
+        between two builds of one process, jobs out of date only through reading a whole
+        collection (`WHOLE_COLLECTION`: papers.json, the feed, the sitemap, the map, the home
+        page's newest papers) keep their files (`deferred`) until a build without `defer`."""
         same_global = self.old_global == self.global_key
         # Warm (same process as the last build): the pages that read a changed value, found
         # by comparing objects; the others are unchanged without looking at them.
-        dirty = self.warm.dirty(self._resolve, self._steady) \
+        found = self.warm.dirty(self._resolve, self._steady, WHOLE_COLLECTION) \
             if same_global and self.warm is not None else None
-        if dirty is not None:
-            return self._plan_warm(jobs, writer, dirty, defer), partial(self._write, writer)
+        if found is not None:
+            dirty, waiting = found
+            todo = self._plan_warm(jobs, writer, dirty, waiting if defer else set())
+            return todo, partial(self._write, writer)
         todo = []
         for kind, job in jobs:
             key = self._job_key(job)
@@ -394,7 +399,7 @@ class PageMemo:
         return todo, partial(self._write, writer)
 
     def _plan_warm(self, jobs: Sequence[tuple[str, Job]], writer: Any, dirty: set[bytes],
-                   defer: Sequence[str]) -> list[tuple[str, Job]]:
+                   defer: set[bytes]) -> list[tuple[str, Job]]:
         """`plan` between two builds of one process: a job is kept when its key is known (by
         identity, else by digest), no value it read changed, and its files are in the site.
         Called with every page of the site on every rebuild, so kept lean."""
@@ -409,7 +414,7 @@ class PageMemo:
             key = hit[1] if hit is not None else self.digester.digest(_shape(job, self.renderer))
             if ident is not None:
                 job_keys[ident] = (job, key)  # the job keeps the ids in `ident` unique
-            rels = files.get(key) if key not in dirty or kind in defer else None
+            rels = files.get(key) if key not in dirty or key in defer else None
             if rels is not None and site.issuperset(rels):
                 keep += rels
                 (self.deferred if key in dirty else kept).add(key)

@@ -90,12 +90,17 @@ _PLAIN = re.compile("[\t\n\x20-\x25\x27-\x7e]*\\Z")
 
 def clean_text(text: str) -> str:
     """Repair encoding damage and normalise whitespace to single spaces, NFC."""
-    if not _PLAIN.match(text):  # plain ASCII has nothing to repair (and is most text: fast)
-        text = fix_thai_mojibake(text)
-        text = ftfy.fix_text(text, uncurl_quotes=False, fix_character_width=False,
-                             normalization="NFC")
-        text = _CONTROL.sub("", text)
-        text = _INVISIBLE.sub("", text)
+    if _PLAIN.match(text):  # plain ASCII has nothing to repair (and is most text: fast)
+        # Its only spaces are space, tab and newline, exactly what `split()` splits on here;
+        # most text has single spaces already, and only its ends may need a cut.
+        if "  " in text or "\t" in text or "\n" in text:
+            return " ".join(text.split())
+        return text.strip(" ")
+    text = fix_thai_mojibake(text)
+    text = ftfy.fix_text(text, uncurl_quotes=False, fix_character_width=False,
+                         normalization="NFC")
+    text = _CONTROL.sub("", text)
+    text = _INVISIBLE.sub("", text)
     return _SPACE.sub(" ", text.replace("\n", " ")).strip()
 
 
@@ -113,6 +118,8 @@ _TRAILING = ".,;:!?)]}*'\""
 
 def iter_urls(text: str) -> Iterator[tuple[int, str]]:
     """Yield (start, url) for each http(s) URL in `text`, trailing punctuation trimmed."""
+    if "://" not in text:  # most abstracts: no need to run the pattern over them
+        return
     for m in _URL.finditer(text):
         url = _trim_url(m.group(0))
         if len(url) > len("https://x"):
@@ -202,16 +209,17 @@ def _repair_paper(paper: Paper, year: int, today: dt.date) -> tuple[Paper, list[
         if date is None:
             issues.append(Issue(where.listing, where.line, f"unreadable date {paper.date!r}"))
     links = tuple(dict.fromkeys(paper.links + extract_links(abstract)))
-    return replace(
-        paper, title=title, abstract=abstract, title_missing=missing, date=date,
-        venue=clean_text(paper.venue) if paper.venue else None,
-        organization=clean_organization(paper.organization), links=links,
-        source_topics=tuple(clean_text(t) for t in paper.source_topics),
-    ), issues
+    fields = dict(title=title, abstract=abstract, title_missing=missing, date=date,
+                  venue=clean_text(paper.venue) if paper.venue else None,
+                  organization=clean_organization(paper.organization), links=links,
+                  source_topics=tuple(clean_text(t) for t in paper.source_topics))
+    changed = {name: value for name, value in fields.items() if getattr(paper, name) != value}
+    return (replace(paper, **changed) if changed else paper), issues
 
 
 def repair_listing(papers: Sequence[Paper], today: dt.date) -> tuple[list[Paper], list[Issue]]:
-    """Repair every paper of one listing; returns repaired copies and located issues."""
+    """Repair every paper of one listing; returns repaired papers and located issues (a
+    paper with nothing to repair is returned as it is, not copied)."""
     year = saved_year([p.date for p in papers], today)
     repaired: list[Paper] = []
     issues: list[Issue] = []

@@ -171,7 +171,8 @@ def paper_record_text(paper: Paper, library: Any) -> str:
     rewrites papers.json after every edit, but re-encodes only the records that changed."""
     from . import outputs
 
-    named = untracked(library).by_id  # the papers.json job reads every paper anyway
+    library = untracked(library)  # the papers.json job reads every paper (`papers`) anyway
+    named = library.by_id
     deps = (paper, *(named.get(r.id) for r in paper.related),
             *(named.get(b.key) for b in paper.discussed_in if b.kind != "review"))
     known = _RECORDS.get(paper.id)

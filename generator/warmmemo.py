@@ -170,14 +170,17 @@ class WarmState:
         self.files = {key: tuple(stat[0] for stat in record.files)
                       for key, record in records.items()}
 
-    def dirty(self, resolve: Callable[[Access], Any],
-              steady: Callable[[str], bool]) -> set[bytes] | None:
-        """Memo keys of the pages that read a value that changed; None when some read has no
-        known previous value (then the caller checks digests, the cold way). Calls of methods
-        that are `steady` (same inputs as last time) are unchanged without calling them."""
+    def dirty(self, resolve: Callable[[Access], Any], steady: Callable[[str], bool],
+              broad: frozenset[Access] = frozenset()) -> tuple[set[bytes], set[bytes]] | None:
+        """Memo keys of the pages that read a value that changed, and those of them that read
+        no changed value but the `broad` ones (whole collections) and so may wait; None when
+        some read has no known previous value (then the caller checks digests, the cold way).
+        Calls of methods that are `steady` (same inputs as last time) are unchanged without
+        calling them. Deferred pages (`stale`) are dirty, and may wait, until they run."""
         if not self.readers.keys() <= self.values.keys():
             return None
-        dirty: set[bytes] = set()
+        narrow: set[bytes] = set()
+        wide = set(self.stale)
         calls: dict[str, bool] = {}
         for access, readers in self.readers.items():
             if access[0] == "call":
@@ -189,8 +192,11 @@ class WarmState:
             value = resolve(access)
             if not same_value(value, self.values[access]):
                 self._fresh[access] = value
-                dirty |= readers
-        return dirty | self.stale
+                if access in broad:
+                    wide |= readers
+                else:
+                    narrow |= readers
+        return narrow | wide, wide - narrow
 
     def adopt(self, values: Mapping[Access, Any], records: Mapping[bytes, Any],
               ran: Sequence[bytes], dropped: Sequence[bytes], old: Mapping[bytes, Any]) -> None:

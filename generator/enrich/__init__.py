@@ -21,13 +21,13 @@ from pathlib import Path
 
 from ..config import Config
 from ..model import Issue, Paper
-from .corpus import Corpus, build_corpus, phrase_key
+from .corpus import Corpus, analysis_jobs, corpus_of, phrase_key
 from .display import Display
-from .pool import slice_jobs, start_jobs, workers_for
+from .pool import start_jobs, workers_for
 from .related import Facts, blended_similarity, find_related, lsa_rows
-from .tags import choose_tags, phrase_weights, tag_scores
+from .tags import phrase_weights, tag_jobs, tag_scores
 from .taxonomy import OTHER, Taxonomy, load_taxonomy
-from .topics import keyword_keys, topic_matcher
+from .topics import keyword_keys, regex_jobs, topics_of
 
 __all__ = ["INPUT_FIELDS", "OTHER", "Enrichment", "enrich", "enrich_papers"]
 
@@ -63,7 +63,7 @@ def _aliases(taxonomy: Taxonomy) -> tuple[dict[str, str], dict[str, str]]:
 
 
 def _display(corpus: Corpus, spelling: Mapping[str, str]) -> Display:
-    df = {t: int(d) for t, d in zip(corpus.vocabulary, corpus.df, strict=True) if " " in t}
+    df = {t: d for t, d in zip(corpus.vocabulary, corpus.df.tolist(), strict=True) if " " in t}
     return Display(corpus.tokens, spelling, df)
 
 
@@ -103,29 +103,31 @@ def enrich_papers(papers: Sequence[Paper], config: Config, taxonomy: Taxonomy,
 def _enrich_papers(papers: Sequence[Paper], config: Config, taxonomy: Taxonomy,
                    timed: Callable[[str], AbstractContextManager[object]]) -> list[Paper]:
     merges, spelling = _aliases(taxonomy)
-    with timed("corpus"):
-        corpus = build_corpus(papers, merges, keep=keyword_keys(taxonomy.topics))
-    by_id = {p.id: p for p in papers}
-    workers = workers_for(len(corpus.ids))
-    with timed("topics + LSA (workers), tag scores"):
-        # Topics and the LSA are worked out by the workers while this process scores tags.
-        matcher = topic_matcher(corpus, by_id, taxonomy)
-        lsa = [partial(lsa_rows, corpus.tfidf)] if config.related.semantic_weight > 0 else []
-        with start_jobs([*lsa, *slice_jobs(matcher.rows, len(corpus.ids), workers)],
+    ordered = sorted(papers, key=lambda p: p.id)  # the corpus' rows
+    workers = workers_for(len(ordered))
+    with timed("corpus, topic regexes (workers), tag scores"):
+        # The workers analyse the text, then match topic regexes while this process builds the
+        # corpus from their analyses and scores tag candidates.
+        analysis = analysis_jobs(ordered, workers)
+        with start_jobs([*analysis, *regex_jobs(ordered, taxonomy, workers)],
                         workers) as started:
+            corpus = corpus_of(ordered, started.results(len(analysis)), merges,
+                               keep=keyword_keys(taxonomy.topics))
             display = _display(corpus, spelling)
             weights = phrase_weights(corpus)
             never = {phrase_key(t) for t in taxonomy.never_tags}
             with_of = {k for k in spelling if " of " in f" {k} "}
             scored = tag_scores(corpus, never, with_of, weights)
+            regex = started.results()[len(analysis):]
+    with timed("tags, LSA (workers), topics"):
+        lsa = [partial(lsa_rows, corpus.tfidf)] if config.related.semantic_weight > 0 else []
+        with start_jobs([*lsa, *tag_jobs(corpus, config.tags, scored, display, workers)],
+                        workers) as started:
+            topics = topics_of(corpus, taxonomy, regex)
             found = started.results()
         lsa_found = found.pop(0) if lsa else None
-        topics = [names for part in found for names in part]
-    with timed("tags"):
-        tags = list(map(tuple, choose_tags(corpus, config.tags, weights=weights, show=display,
-                                           scored=scored)))
+        tags = [tuple(names) for part in found for names in part]
     with timed("related"):
-        ordered = matcher.papers
         facts = Facts(corpus.ids, tags, topics, [p.venue for p in ordered],
                       [p.listings for p in ordered])
         model = blended_similarity(corpus, lsa_found, config.related.semantic_weight)

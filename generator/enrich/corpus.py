@@ -12,7 +12,7 @@ statistics only; choosing tags or related papers is done by their own modules.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from typing import TYPE_CHECKING
@@ -21,13 +21,14 @@ import numpy as np
 
 from ..model import Paper
 from .ngrams import Grams, chunk_phrases, find_grams, first_seen, phrase_texts
-from .pool import map_slices
+from .pool import slice_jobs, start_jobs, workers_for
 from .text import MAX_WORDS, Chunk, analyse, phrases, tokenize, word_flags
 
 if TYPE_CHECKING:
     from scipy import sparse
 
-__all__ = ["TITLE_WEIGHT", "Corpus", "build_corpus", "merge_map", "phrase_key", "phrases_of"]
+__all__ = ["TITLE_WEIGHT", "Corpus", "SliceAnalysis", "analysis_jobs", "build_corpus", "corpus_of",
+           "merge_map", "phrase_key", "phrases_of"]
 
 TITLE_WEIGHT = 3
 """How many times a phrase in the title counts compared with one in the abstract."""
@@ -133,7 +134,7 @@ class _Counter:
 
 
 @dataclass(frozen=True)
-class _Part:
+class SliceAnalysis:
     """One slice of the papers analysed: raw counts, their words and phrases, acronyms, tokens."""
 
     abstracts: sparse.csr_matrix
@@ -145,7 +146,7 @@ class _Part:
     tokens: Counter[str]
 
 
-def _analyse_part(papers: Sequence[Paper]) -> _Part:
+def _analyse_part(papers: Sequence[Paper]) -> SliceAnalysis:
     tokens: Counter[str] = Counter()
     counter = _Counter()
     acronyms = []
@@ -158,7 +159,7 @@ def _analyse_part(papers: Sequence[Paper]) -> _Part:
         counter.add(0, text.abstract, own)
         counter.add(1, text.title, own)
         acronyms.append(text.acronyms)
-    return _Part(*counter.matrices(), acronyms, tokens)
+    return SliceAnalysis(*counter.matrices(), acronyms, tokens)
 
 
 @dataclass(frozen=True)
@@ -195,16 +196,22 @@ def _joined(matrices: list[sparse.csr_matrix], columns: list[np.ndarray], width:
     return stacked
 
 
-def _analyse(papers: Sequence[Paper]
-             ) -> tuple[sparse.csr_matrix, sparse.csr_matrix, _Columns, list[_Part]]:
+def analysis_jobs(ordered: Sequence[Paper], workers: int) -> list[Callable[[], SliceAnalysis]]:
+    """Jobs analysing consecutive slices of `ordered` (papers sorted by id), one per worker.
+
+    Run them anywhere (see `pool`), then join their results with `corpus_of`.
+    """
+    return slice_jobs(lambda start, stop: _analyse_part(ordered[start:stop]), len(ordered),
+                      workers, per_worker=1)
+
+
+def _joined_parts(parts: Sequence[SliceAnalysis]
+                  ) -> tuple[sparse.csr_matrix, sparse.csr_matrix, _Columns]:
     """Abstract counts and title counts of all papers, in order, with their columns' phrases.
 
-    Large corpora are analysed in slices by forked processes (see `pool`); their phrases are
-    merged in slice order, so columns are in the order of first use in one pass over the
-    papers (each paper's abstract, then its title) however the papers were sliced.
+    The slices' phrases are merged in slice order, so columns are in the order of first use in
+    one pass over the papers (each paper's abstract, then its title) however they were sliced.
     """
-    parts = map_slices(lambda start, stop: _analyse_part(papers[start:stop]), len(papers),
-                       per_worker=1) or [_analyse_part([])]
     numbers: dict[str, int] = {}
     grams = []
     for part in parts:  # -1 (a pad) stays -1: the last number
@@ -215,7 +222,7 @@ def _analyse(papers: Sequence[Paper]
     columns = [column[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
     return (_joined([p.abstracts for p in parts], columns, len(first)),
             _joined([p.titles for p in parts], columns, len(first)),
-            _Columns(list(numbers), np.concatenate(grams)[first]), parts)
+            _Columns(list(numbers), np.concatenate(grams)[first]))
 
 
 def merge_map(vocabulary: Sequence[str], df: np.ndarray,
@@ -296,9 +303,19 @@ def build_corpus(papers: Iterable[Paper], aliases: Mapping[str, str] | None = No
     """Analyse every paper and build the merged count and TF-IDF matrices.
 
     Phrases used by one paper only are dropped, except the phrase keys in `keep` (keywords).
+    Large corpora are analysed in slices by forked processes (see `pool`).
     """
     ordered = sorted(papers, key=lambda p: p.id)
-    abstract, title, columns, parts = _analyse(ordered)
+    workers = workers_for(len(ordered))
+    parts = start_jobs(analysis_jobs(ordered, workers), workers).results()
+    return corpus_of(ordered, parts, aliases, keep)
+
+
+def corpus_of(ordered: Sequence[Paper], parts: Sequence[SliceAnalysis],
+              aliases: Mapping[str, str] | None = None, keep: Iterable[str] = ()) -> Corpus:
+    """The corpus of `ordered` (sorted by id) from the results of its `analysis_jobs`."""
+    parts = parts or [_analyse_part([])]
+    abstract, title, columns = _joined_parts(parts)
     raw = (abstract + TITLE_WEIGHT * title).tocsr()
     tokens: Counter[str] = Counter()
     for part in parts:

@@ -2,7 +2,8 @@
 
 `map_slices(task, total)` cuts rows 0..total-1 into consecutive slices and returns
 `[task(start, stop) for each slice]`, in order. `start_jobs(jobs)` starts any independent
-jobs and returns at once, so this process can work meanwhile; `.results()` waits for them.
+jobs and returns at once, so this process can work meanwhile; `.results()` waits for them
+(`.results(n)` for the first n only: the workers go on with the rest meanwhile).
 With more than one worker (see `parallel.worker_count`, which honours `LITREVIEW_WORKERS`),
 forked processes run the jobs: they inherit each job and everything it reads (the corpus
 matrices, the papers), so nothing is pickled on the way in, only results on the way back.
@@ -83,6 +84,7 @@ class Started(Generic[T]):
     def __init__(self, jobs: Sequence[Callable[[], T]], workers: int) -> None:
         global _JOBS
         self._jobs, self._pool, self._futures = jobs, None, []
+        self._done: list[T] = []  # with one worker: the results of the jobs run so far
         if workers > 1 and len(jobs) > 1:
             _JOBS = jobs
             try:  # the workers are forked at the first submit, with the jobs
@@ -93,14 +95,24 @@ class Started(Generic[T]):
             finally:
                 _JOBS = ()
 
-    def results(self) -> list[T]:
-        """Every job's result, in job order (waits for the workers)."""
+    def results(self, stop: int | None = None) -> list[T]:
+        """The results of jobs 0..stop-1 (default: every job), in job order; waits for them.
+
+        With one worker, the jobs not run yet run now, in this process.
+        """
+        stop = len(self._jobs) if stop is None else min(stop, len(self._jobs))
         if self._pool is None:
-            return [job() for job in self._jobs]
+            self._done += [job() for job in self._jobs[len(self._done):stop]]
+            return self._done[:stop]
+        finished = stop == len(self._jobs)  # then the workers can go
         try:
-            return [future.result() for future in self._futures]
+            return [future.result() for future in self._futures[:stop]]
+        except BaseException:
+            finished = True
+            raise
         finally:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            if finished:
+                self._pool.shutdown(wait=True, cancel_futures=True)
 
     def __enter__(self) -> Started[T]:
         return self

@@ -32,7 +32,7 @@ from .taxonomy import OTHER
 if TYPE_CHECKING:
     from scipy import sparse
 
-__all__ = ["Facts", "Similarity", "blended_similarity", "find_related", "lsa_rows",
+__all__ = ["Facts", "Similarity", "blended_similarity", "find_related", "lsa_rows", "pair_dots",
            "shared_terms", "similarity_model"]
 
 LSA_DIMENSIONS = 64
@@ -60,8 +60,27 @@ class Similarity:
         """Blend the TF-IDF cosine of candidate pairs with their LSA cosine."""
         if self.lsa is None or self.semantic_weight == 0:
             return text
-        semantic = np.einsum("ij,ij->i", self.lsa[rows], self.lsa[cols])
-        return (1 - self.semantic_weight) * text + self.semantic_weight * semantic
+        return (1 - self.semantic_weight) * text + self.semantic_weight * pair_dots(
+            self.lsa, rows, cols)
+
+
+def pair_dots(vectors: np.ndarray, rows: np.ndarray, cols: np.ndarray,
+              chunk: int = 1024) -> np.ndarray:
+    """The dot product of `vectors[rows[i]]` and `vectors[cols[i]]` for each pair i.
+
+    Gathered a chunk of pairs at a time into buffers that stay in the CPU cache: gathering all
+    pairs at once writes and reads back two arrays of pairs x dimensions (gigabytes at 50,000
+    papers) and took 2.5 times longer. Each pair's sum is the same either way.
+    """
+    out = np.empty(len(rows), np.float32)
+    left = np.empty((min(chunk, len(rows)), vectors.shape[1]), vectors.dtype)
+    right = np.empty_like(left)
+    for a in range(0, len(rows), chunk):
+        m = min(chunk, len(rows) - a)
+        np.take(vectors, rows[a:a + m], axis=0, out=left[:m])
+        np.take(vectors, cols[a:a + m], axis=0, out=right[:m])
+        out[a:a + m] = np.einsum("ij,ij->i", left[:m], right[:m])
+    return out
 
 
 def lsa_rows(tfidf: sparse.csr_matrix) -> np.ndarray | None:

@@ -21,14 +21,14 @@ import numpy as np
 from ..config import TagsConfig
 from .corpus import Corpus
 from .neighbours import rank_order
-from .pool import map_slices
+from .pool import slice_jobs, start_jobs, workers_for
 from .text import GENERIC_WORDS, is_adjective, word_key
 
 if TYPE_CHECKING:
     from scipy import sparse
 
 __all__ = ["choose_tags", "completeness", "overlaps", "phrase_weights", "spelled_with_of",
-           "tag_scores"]
+           "tag_jobs", "tag_scores"]
 
 PART_OF_LONGER = 0.6
 """A phrase is "part of a longer term" when one extension by a word holds this share of its uses."""
@@ -150,9 +150,17 @@ def choose_tags(corpus: Corpus, settings: TagsConfig, never: set[str] | None = N
     """
     if scored is None:
         scored = tag_scores(corpus, never, allowed, weights)
-    slices = map_slices(lambda start, stop: _pick_rows(scored[start:stop], corpus.vocabulary,
-                                                       settings, show), scored.shape[0])
+    workers = workers_for(scored.shape[0])
+    slices = start_jobs(tag_jobs(corpus, settings, scored, show, workers), workers).results()
     return [tags for part in slices for tags in part]
+
+
+def tag_jobs(corpus: Corpus, settings: TagsConfig, scored: sparse.csr_matrix,
+             show: Callable[[str], str] | None, workers: int
+             ) -> list[Callable[[], list[list[str]]]]:
+    """Jobs choosing the tags of consecutive slices of rows (see `choose_tags`, `pool`)."""
+    return slice_jobs(lambda start, stop: _pick_rows(scored[start:stop], corpus.vocabulary,
+                                                     settings, show), scored.shape[0], workers)
 
 
 def _pick_rows(scored: sparse.csr_matrix, vocabulary: Sequence[str], settings: TagsConfig,

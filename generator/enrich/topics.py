@@ -14,19 +14,18 @@ weight), in the abstract 1; a paper joins every topic scoring `MIN_SCORE` or mor
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
 from ..model import Paper
 from .corpus import TITLE_WEIGHT, Corpus, phrase_key
-from .pool import map_slices
+from .pool import slice_jobs, start_jobs, workers_for
 from .taxonomy import OTHER, Taxonomy, Topic
 from .text import chunks_of, phrases, split_token, tokenize
 
-__all__ = ["MAX_TOPICS", "MIN_SCORE", "TopicMatcher", "assign_topics", "keyword_keys",
-           "keyword_pattern", "topic_matcher"]
+__all__ = ["MAX_TOPICS", "MIN_SCORE", "assign_topics", "keyword_keys", "keyword_pattern",
+           "regex_jobs", "topics_of"]
 
 TITLE_HITS = TITLE_WEIGHT
 MIN_SCORE = 3
@@ -116,40 +115,36 @@ def _regex_scores(papers: Sequence[Paper], patterns: Sequence[re.Pattern[str] | 
 
 def _best(scores: np.ndarray, topics: tuple[Topic, ...]) -> list[tuple[str, ...]]:
     """Each row's topics scoring `MIN_SCORE` or more, best first (ties in taxonomy order)."""
-    out = []
-    for row in scores:
-        hits = np.flatnonzero(row >= MIN_SCORE).tolist()
-        best = sorted(hits, key=lambda t: (-row[t], t))[:MAX_TOPICS]
-        out.append(tuple(topics[t].name for t in best) or (OTHER,))
-    return out
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :MAX_TOPICS]  # stable: ties by index
+    placed = np.take_along_axis(scores, order, axis=1) >= MIN_SCORE
+    names = [topic.name for topic in topics]
+    return [tuple(names[t] for t, ok in zip(row, oks, strict=True) if ok) or (OTHER,)
+            for row, oks in zip(order.tolist(), placed.tolist(), strict=True)]
 
 
-@dataclass(frozen=True)
-class TopicMatcher:
-    """The topics of corpus rows: keyword phrase scores of every row, regexes for the rest."""
+def regex_jobs(ordered: Sequence[Paper], taxonomy: Taxonomy, workers: int
+               ) -> list[Callable[[], np.ndarray]]:
+    """Jobs scoring consecutive slices of `ordered` (the corpus' papers, in row order) by the
+    topics' regular expressions: keywords that are not phrases, and patterns.
 
-    topics: tuple[Topic, ...]
-    papers: Sequence[Paper]
-    """The corpus' papers, in row order."""
-    phrase_scores: np.ndarray
-    patterns: tuple[re.Pattern[str] | None, ...]
-
-    def rows(self, start: int, stop: int) -> list[tuple[str, ...]]:
-        """The topics of rows start..stop-1, best first; ("Other",) for a row matching none."""
-        if not self.topics:
-            return [(OTHER,)] * (stop - start)
-        scores = self.phrase_scores[start:stop] + _regex_scores(self.papers[start:stop],
-                                                                self.patterns)
-        return _best(scores, self.topics)
+    They need no corpus, so they can run while it is built; `topics_of` takes their results.
+    """
+    patterns = tuple(_regex(topic) for topic in taxonomy.topics)
+    return slice_jobs(lambda start, stop: _regex_scores(ordered[start:stop], patterns),
+                      len(ordered), workers)
 
 
-def topic_matcher(corpus: Corpus, papers: Mapping[str, Paper],
-                  taxonomy: Taxonomy) -> TopicMatcher:
-    """The matcher of a corpus (`papers` by id) against the taxonomy's topics."""
+def topics_of(corpus: Corpus, taxonomy: Taxonomy, regex_scores: Sequence[np.ndarray]
+              ) -> list[tuple[str, ...]]:
+    """Each corpus row's topics, best first; ("Other",) for a row matching none.
+
+    `regex_scores` are the results of the corpus' `regex_jobs`, in order.
+    """
     topics = taxonomy.topics
-    phrase = _phrase_scores(corpus, topics) if topics else np.zeros((len(corpus.ids), 0))
-    return TopicMatcher(topics, [papers[pid] for pid in corpus.ids], phrase,
-                        tuple(_regex(topic) for topic in topics))
+    if not topics:
+        return [(OTHER,)] * len(corpus.ids)
+    regex = np.concatenate(regex_scores) if regex_scores else 0
+    return _best(_phrase_scores(corpus, topics) + regex, topics)
 
 
 def assign_topics(corpus: Corpus, papers: Mapping[str, Paper],
@@ -158,5 +153,7 @@ def assign_topics(corpus: Corpus, papers: Mapping[str, Paper],
 
     The regular expressions run on worker processes for large corpora (see `pool`).
     """
-    slices = map_slices(topic_matcher(corpus, papers, taxonomy).rows, len(corpus.ids))
-    return dict(zip(corpus.ids, (names for part in slices for names in part), strict=True))
+    workers = workers_for(len(corpus.ids))
+    jobs = regex_jobs([papers[pid] for pid in corpus.ids], taxonomy, workers)
+    found = topics_of(corpus, taxonomy, start_jobs(jobs, workers).results())
+    return dict(zip(corpus.ids, found, strict=True))

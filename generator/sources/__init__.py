@@ -131,6 +131,10 @@ def _sniff_bomless_utf16(data: bytes) -> str | None:
 
 def _decode_utf8(data: bytes, name: str) -> tuple[str, list[Issue]]:
     """Decode UTF-8; a legacy 8-bit file becomes Windows-1252, stray bad bytes U+FFFD."""
+    try:
+        return data.decode("utf-8"), []  # the common case, without searching for bad bytes
+    except UnicodeDecodeError:
+        pass
     text = data.decode("utf-8", errors="surrogateescape")  # linear; bad bytes -> U+DC80..
     first = _ESCAPED.search(text)
     if first is None:
