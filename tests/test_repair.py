@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.model import Paper, SourceRef
 from generator.render import linkify
@@ -48,6 +52,14 @@ TODAY = dt.date(2026, 6, 1)
 def test_clean_text(raw: str, fixed: str) -> None:
     assert clean_text(raw) == fixed
     assert clean_text(fixed) == fixed, "repair is idempotent"
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(st.sampled_from(" \t\n.a-Z1&\u00a0é"), max_size=24))
+def test_clean_text_spaces_plain_text_as_the_general_rule(raw: str) -> None:
+    """Plain ASCII takes a shortcut (no repair, `split()`); its spaces come out the same."""
+    general = re.sub(r"[ \t\u00a0]+", " ", raw.replace("\n", " ")).strip()
+    assert clean_text(raw) == unicodedata.normalize("NFC", general)
 
 
 @pytest.mark.parametrize(("listing", "fragment", "expected"), [
