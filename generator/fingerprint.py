@@ -82,13 +82,32 @@ def output_folders(out: Path) -> dict[str, int]:
     a person makes to the tree, except a file edited in place (`site/` is output: edit
     `content/`).
     """
+    folders = _walk(str(out), by_link_count=True)
+    return folders if folders is not None else _walk(str(out), by_link_count=False) or {}
+
+
+def _walk(top: str, *, by_link_count: bool) -> dict[str, int] | None:
+    """Every folder under `top` with its mtime; with `by_link_count`, leaves are not listed.
+
+    On POSIX file systems (ext4, XFS, tmpfs) a folder's link count is 2 plus its number of
+    subfolders, so a folder with 2 links is a leaf and one `stat` of it is all it costs: most
+    of a site's folders are leaves (a folder per page), and listing them was most of the walk.
+    Every folder that is listed (the top one always) checks that rule; where it fails (btrfs
+    counts 1 link, some network file systems other numbers) the walk gives up and returns None.
+    """
     folders: dict[str, int] = {}
-    stack = [str(out)]
+    stack = [top]
     while stack:  # plain strings and scandir: a folder per paper page makes 50,000 of them
         folder = stack.pop()
-        folders[folder] = os.stat(folder).st_mtime_ns
+        st = os.stat(folder)
+        folders[folder] = st.st_mtime_ns
+        if by_link_count and st.st_nlink == 2 and folder != top:
+            continue
         with os.scandir(folder) as it:
-            stack.extend(e.path for e in it if e.is_dir(follow_symlinks=False))
+            subfolders = [e.path for e in it if e.is_dir(follow_symlinks=False)]
+        if by_link_count and st.st_nlink != 2 + len(subfolders):
+            return None
+        stack.extend(subfolders)
     return folders
 
 

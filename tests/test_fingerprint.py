@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from generator.build import BuildReport
 from generator.cache import BuildCache
+from generator.fingerprint import output_folders
 from tests.conftest import FIXTURES, build_pinned, site_tree
 
 
@@ -90,3 +93,47 @@ def test_without_a_disk_cache_nothing_is_skipped(project: Path) -> None:
     again = build_pinned(project, project / "site", search_index=False)
     assert not again.skipped
     assert again.stages_cpu["render (html)"] > 0 and again.files_unchanged > 0
+
+
+def _folder_tree(top: Path) -> Path:
+    """Folders as a site has them (a leaf per page), with an empty one, a deep one, a file
+    where a folder might be and a symbolic link to a folder (not a folder of the tree)."""
+    for rel in ("papers/a/index.html", "papers/b/index.html", "papers/c.md", "tags/x/index.html",
+                "tags/x/page/2/index.html", "assets/site.css", "robots.txt"):
+        (top / rel).parent.mkdir(parents=True, exist_ok=True)
+        (top / rel).write_text("x", encoding="utf-8")
+    (top / "papers" / "empty").mkdir()
+    (top / "papers" / "empty" / "inner").mkdir()
+    (top / "tags" / "link").symlink_to(top / "papers")
+    return top
+
+
+def _every_folder(top: Path) -> set[str]:
+    return {folder for folder, _, _ in os.walk(top)}  # symbolic links are not followed
+
+
+def test_output_folders_records_every_folder_and_its_mtime(tmp_path: Path) -> None:
+    top = _folder_tree(tmp_path / "site")
+    folders = output_folders(top)
+    assert set(folders) == _every_folder(top) and len(folders) == 11
+    assert all(os.stat(f).st_mtime_ns == mtime for f, mtime in folders.items())
+
+
+@pytest.mark.parametrize("links", [
+    pytest.param(lambda real: 1, id="one-link-per-folder-as-btrfs"),
+    pytest.param(lambda real: 2, id="two-links-per-folder"),
+    pytest.param(lambda real: real + 1, id="one-link-too-many"),
+])
+def test_output_folders_lists_every_folder_where_link_counts_say_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, links: Callable[[int], int]) -> None:
+    top = _folder_tree(tmp_path / "site")
+    real_stat = os.stat
+
+    def stat(path: str) -> SimpleNamespace:
+        st = real_stat(path)
+        return SimpleNamespace(st_mtime_ns=st.st_mtime_ns, st_nlink=links(st.st_nlink))
+
+    monkeypatch.setattr(os, "stat", stat)
+    folders = output_folders(top)
+    monkeypatch.undo()
+    assert set(folders) == _every_folder(top)
