@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 HEAVY_IMPORTS = ("scipy.sparse", "sklearn.feature_extraction.text", "sklearn.decomposition")
 """What enrichment imports when it first runs (about 1 s), done before the clock starts."""
-STAGES = {"corpus": "corpus", "topics + LSA (workers), tag scores": "topics, LSA, tag scores",
-          "tags": "tags", "related": "related"}
+STAGES = {"corpus, topic regexes (workers), tag scores": "corpus, topic regexes, tag scores",
+          "tags, LSA (workers), topics": "tags, LSA, topics", "related": "related"}
 """`enrich_papers`' stages, and their column headings."""
 
 

@@ -290,8 +290,8 @@ def _merge_columns(vocabulary: list[str], merges: Mapping[str, str]
 
     names = sorted({merges.get(t, t) for t in vocabulary})
     index = {t: i for i, t in enumerate(names)}
-    target = np.fromiter((index[merges.get(t, t)] for t in vocabulary), dtype=np.int64,
-                         count=len(vocabulary))
+    target = np.fromiter(map(index.__getitem__, map(merges.get, vocabulary, vocabulary)),
+                         dtype=np.int64, count=len(vocabulary))
     mapping = sparse.csr_matrix((np.ones(len(vocabulary), np.float32),
                                  (np.arange(len(vocabulary)), target)),
                                 shape=(len(vocabulary), len(names)))

@@ -106,17 +106,18 @@ def find_grams(grams: Grams, wanted: Grams) -> np.ndarray:
     """For each row of `wanted`, the number of the equal row of `grams` (distinct rows), or -1."""
     if len(grams) == 0 or len(wanted) == 0:
         return np.full(len(wanted), -1, np.int64)
-    high, low = _keys(grams)
-    order = np.lexsort((low, high))
-    high, low = high[order], low[order]
-    found = []
-    for h, lo in zip(*map(np.ndarray.tolist, _keys(wanted)), strict=True):
-        a, b = np.searchsorted(high, h), np.searchsorted(high, h, "right")
-        at = a + int(np.searchsorted(low[a:b], lo))
-        found.append(int(order[at]) if at < b and low[at] == lo else -1)
-    return np.array(found, np.int64)
+    near = np.flatnonzero(np.isin(grams[:, 0], wanted[:, 0]))  # a few rows: look them up
+    number = dict(zip(map(tuple, grams[near].tolist()), near.tolist(), strict=True))
+    return np.array([number.get(tuple(row), -1) for row in wanted.tolist()], np.int64)
 
 
 def phrase_texts(grams: Grams, words: Sequence[str]) -> list[str]:
     """The phrase key of each row ("large language model")."""
-    return [" ".join([words[w] for w in row if w >= 0]) for row in grams.tolist()]
+    table = np.array([*words, ""], dtype=object)  # a pad (-1) is the last entry
+    texts = np.empty(len(grams), dtype=object)
+    length = (grams >= 0).sum(axis=1)
+    for n in range(1, grams.shape[1] + 1):
+        rows = np.flatnonzero(length == n)
+        columns = [table[grams[rows, k]] for k in range(n)]
+        texts[rows] = list(map(" ".join, zip(*columns, strict=True)))
+    return texts.tolist()
