@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import groupby
+from operator import itemgetter
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +18,7 @@ from .model import Paper
 from .slugs import slugify_text
 
 if TYPE_CHECKING:
+    import numpy as np
     from scipy import sparse
 
 __all__ = ["KINDS", "Library", "Term", "newest_first", "term_slug"]
@@ -169,28 +172,38 @@ def term_links(papers: Sequence[Paper], terms: Mapping[str, Sequence[Term]], lim
     """For each pair of kinds in `LINKED_KINDS`, each term's most co-occurring other terms.
 
     Counts are shared papers, from one sparse product per pair of kinds; ties go by term order
-    (by name). The top `limit` per term are picked with NumPy, so a big tag costs no Python loop.
+    (by name). The top `limit` of every term are picked at once with NumPy (`_most_shared`),
+    so neither a big tag nor 40,000 small ones cost a Python loop over counts.
     """
-    import numpy as np
     index = {p.id: i for i, p in enumerate(papers)}
     kinds = {kind for pair in LINKED_KINDS for kind in pair}
     incidence = {kind: _incidence(terms[kind], index) for kind in kinds}  # once per kind
     out: dict[tuple[str, str, str], tuple[tuple[str, int], ...]] = {}
     for (kind, other), least in LINKED_KINDS.items():
-        left, right = incidence[kind], incidence[other]
-        shared = (left.T @ right).tocsr()
-        for row, term in enumerate(terms[kind]):
-            lo, hi = shared.indptr[row], shared.indptr[row + 1]
-            cols, counts = shared.indices[lo:hi], shared.data[lo:hi]
-            keep = (counts >= least) & ((cols != row) | (kind != other))
-            cols, counts = cols[keep], counts[keep]
-            # Most shared first; ties in term order (terms are sorted by name).
-            best = np.lexsort((cols, -counts))[:limit]
-            if len(best):
-                out[(kind, term.name, other)] = tuple(
-                    (terms[other][c].name, int(n)) for c, n in zip(cols[best], counts[best],
-                                                                    strict=True))
+        shared = (incidence[kind].T @ incidence[other]).tocsr()
+        found = _most_shared(shared, least, kind == other, limit)
+        names = [t.name for t in terms[other]]
+        rows, cols, counts = (a.tolist() for a in found)
+        for row, group in groupby(zip(rows, cols, counts, strict=True), key=itemgetter(0)):
+            out[(kind, terms[kind][row].name, other)] = tuple((names[c], n) for _, c, n in group)
     return out
+
+
+def _most_shared(shared: sparse.csr_matrix, least: int, same_kind: bool, limit: int
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(rows, columns, counts) of the entries of `shared` that make links: counts of at least
+    `least`, not the diagonal when rows and columns are the same terms, at most `limit` per
+    row; by row, then most shared first, ties by column (term order)."""
+    import numpy as np
+    rows = np.repeat(np.arange(shared.shape[0]), np.diff(shared.indptr))
+    cols, counts = shared.indices, shared.data
+    keep = (counts >= least) & ((cols != rows) | (not same_kind))
+    rows, cols, counts = rows[keep], cols[keep], counts[keep]
+    order = np.lexsort((cols, -counts, rows))
+    rows, cols, counts = rows[order], cols[order], counts[order]
+    rank = np.arange(len(rows)) - np.searchsorted(rows, rows)  # place within its row
+    top = rank < limit
+    return rows[top], cols[top], counts[top]
 
 
 def _incidence(terms: Sequence[Term], index: Mapping[str, int]) -> sparse.csr_matrix:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import random
+from dataclasses import replace
+
 import pytest
 
-from generator.library import Library, newest_first, term_slug
+from generator.library import LINKED_KINDS, Library, newest_first, term_slug
 from generator.model import Paper, SourceRef
 
 
@@ -54,3 +57,49 @@ def test_term_slugs_are_unique_within_a_kind() -> None:
 ])
 def test_term_slug(name: str, slug: str) -> None:
     assert term_slug(name) == slug
+
+
+def _random_papers(seed: int) -> list[Paper]:
+    """Papers with skewed tags and topics, many date ties, some undated."""
+    rnd = random.Random(seed)
+    tags, topics = [f"tag {c}" for c in "ABCDEFGHIJKL"], [f"Topic {c}" for c in "VWXYZ"]
+    return [replace(_paper(f"p{i:03d}", rnd.choice(["Same", "Other", f"T{i}"]),
+                           rnd.choice([None, "2024-01-01", "2024-06-30", "2025-02-03"])),
+                    tags=tuple(rnd.sample(tags[: rnd.randint(4, 12)], rnd.randint(0, 4))),
+                    topics=tuple(rnd.sample(topics, rnd.randint(0, 2))))
+            for i in range(80)]
+
+
+def _reference_links(library: Library, limit: int = 15) -> dict:
+    """`Library.links` counted by hand: shared papers of every pair of terms, in term order."""
+    out = {}
+    for (kind, other), least in LINKED_KINDS.items():
+        columns = list(library.terms[other])
+        for term in library.terms[kind]:
+            mine = set(term.paper_ids)
+            counts = [(-len(mine & set(u.paper_ids)), col, u.name)
+                      for col, u in enumerate(columns) if not (kind == other and u is term)]
+            best = sorted(c for c in counts if -c[0] >= least)[:limit]
+            if best:
+                out[(kind, term.name, other)] = tuple((name, -n) for n, _, name in best)
+    return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_term_links_and_term_order_match_a_count_by_hand(seed: int) -> None:
+    papers = _random_papers(seed)
+    library = Library.build(papers, min_tag_papers=3)
+    assert dict(library.links) == _reference_links(library, limit=15)
+    assert len(library.links) > 10
+    for terms in library.terms.values():
+        for term in terms:
+            assert list(term.paper_ids) == [p.id for p in newest_first(
+                p for p in papers if term.name in {*p.tags, *p.topics, *p.listings})]
+    assert all(t.count >= 3 for t in library.terms["tags"])
+
+
+def test_tags_below_the_threshold_get_no_term_but_keep_their_slug() -> None:
+    papers = [replace(_paper("p1", "One"), tags=("A B", "a-b")),
+              replace(_paper("p2", "Two"), tags=("a-b",))]
+    tags = Library.build(papers, min_tag_papers=2).terms["tags"]
+    assert [(t.name, t.slug) for t in tags] == [("a-b", "a-b-x")]
