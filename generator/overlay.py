@@ -196,18 +196,20 @@ def edit_tags(tags: tuple[str, ...], note: Note,
     return tuple(out.values())
 
 
-_LAST_SPELLINGS: list[Any] = [None, (), {}]
+_LAST_SPELLINGS: list[Any] = [(), (), {}]
 """The papers, note tags and spellings of the last `pin_notes` call (see `_pinned_spellings`)."""
 
 
 def _pinned_spellings(papers: Sequence[Paper], applied: Sequence[Applied]) -> dict[str, str]:
-    """`_spellings` of the papers' and the notes' tags, reused while `papers` is the very same
-    sequence and the notes' tags are the same: `serve` pins the same (reused) enrichment again
-    after every note edit. Stages never change a sequence they passed on."""
+    """`_spellings` of the papers' and the notes' tags, reused while the papers have the same
+    tags in the same order and the notes the same tags: `serve` pins the same (reused)
+    enrichment again after every note edit, mostly the very same paper objects."""
     note_tags = tuple(a.note.tags for a in applied)
-    if _LAST_SPELLINGS[0] is not papers or _LAST_SPELLINGS[1] != note_tags:
+    old = _LAST_SPELLINGS[0]
+    if _LAST_SPELLINGS[1] != note_tags or len(old) != len(papers) or not all(
+            n is o or n.tags == o.tags for n, o in zip(papers, old, strict=True)):
         spelling = _spellings([*(p.tags for p in papers), *note_tags])
-        _LAST_SPELLINGS[:] = [papers, note_tags, spelling]
+        _LAST_SPELLINGS[:] = [tuple(papers), note_tags, spelling]
     return _LAST_SPELLINGS[2]
 
 

@@ -319,9 +319,10 @@ def _cell(cell: Any) -> Any:
         return _MISSING
 
 
-def _stat(out: Path, rel: str) -> Stat | None:
+def _stat(out: str, rel: str) -> Stat | None:
+    """(rel, size, mtime, inode) of file `rel` of the site in folder `out`, or None."""
     try:
-        st = os.stat(out / rel)
+        st = os.stat(f"{out}/{rel}")  # plain strings: called for every file of the site
     except OSError:
         return None
     return (rel, st.st_size, st.st_mtime_ns, st.st_ino)
@@ -331,7 +332,7 @@ class PageMemo:
     """The memo of one output directory: which page jobs may be skipped in this build."""
 
     def __init__(self, cache: BuildCache, out: Path) -> None:
-        self.cache, self.out = cache, out
+        self.cache, self.out, self._out = cache, out, str(out)
         self.name = "pages-" + hashlib.sha256(str(out).encode()).hexdigest()[:16]
         state = cache.recall(self.name)
         valid = isinstance(state, tuple) and len(state) == 2 and isinstance(state[1], dict)
@@ -380,7 +381,8 @@ class PageMemo:
         same_global = self.old_global == self.global_key
         # Warm (same process as the last build): the pages that read a changed value, found
         # by comparing objects; the others are unchanged without looking at them.
-        found = self.warm.dirty(self._resolve, self._steady, WHOLE_COLLECTION) \
+        found = self.warm.dirty(self._resolve, self._steady, self._same_attribute,
+                                WHOLE_COLLECTION) \
             if same_global and self.warm is not None else None
         if found is not None:
             dirty, waiting = found
@@ -423,6 +425,12 @@ class PageMemo:
         self.skipped += len(kept)
         writer.keep_all(keep)
         return todo
+
+    def _same_attribute(self, name: str) -> bool:
+        """True when library attribute `name` is the very object it was in the last build."""
+        assert self.warm is not None
+        old = self.warm.library
+        return old is not None and getattr(self.library, name, None) is getattr(old, name, 0)
 
     def _steady(self, method: str) -> bool:
         """True when library method `method` reads only attributes that are the very same
@@ -475,7 +483,7 @@ class PageMemo:
     def _unchanged(self, record: Record) -> bool:
         if self._combined(record.reads) != record.digest:
             return False
-        return all(_stat(self.out, stat[0]) == stat for stat in record.files)
+        return all(_stat(self._out, stat[0]) == stat for stat in record.files)
 
     def _combined(self, reads: tuple[Access, ...]) -> bytes:
         h = hashlib.blake2b(digest_size=16)
@@ -517,7 +525,7 @@ class PageMemo:
         # A deferred job keeps its old record: its digest shows it out of date to the next build.
         records = {key: self.records[key] for key in (*self._kept, *self.deferred)}
         for key, (reads, rels) in self._ran.items():
-            files = tuple(_stat(self.out, rel) for rel in rels)
+            files = tuple(_stat(self._out, rel) for rel in rels)
             if all(files):
                 records[key] = Record(reads, self._combined(reads), files)  # type: ignore[arg-type]
         self.cache.remember(self.name, (self.global_key, records))

@@ -223,13 +223,14 @@ def page_jobs(renderer: Renderer, search_off: str | None = None) -> list[Task]:
     term, reviews, search, map, 404. Jobs share nothing, so any slice can render in another
     process.
     """
+    paper_page, term_page, count = renderer.paper, renderer.term_page, renderer.term_page_count
     jobs = [Task(renderer.home)]
-    jobs += [Task(renderer.paper, paper) for paper in renderer.library.papers]
+    jobs += [Task(paper_page, paper) for paper in renderer.library.papers]
     for kind in KINDS:
         jobs.append(Task(renderer.kind_index, kind))
-        jobs += [Task(renderer.term_page, kind, term, number)  # a job a page: see term_page
+        jobs += [Task(term_page, kind, term, number)  # a job a page: see term_page
                  for term in renderer.library.terms[kind.name]
-                 for number in range(1, renderer.term_page_count(term) + 1)]
+                 for number in range(1, count(term) + 1)]
     jobs.append(Task(renderer.reviews_index))
     jobs += [Task(renderer.review, review) for review in renderer.reviews]
     jobs.append(Task(renderer.search, search_off))

@@ -42,7 +42,7 @@ def same_value(new: Any, old: Any) -> bool:
         return False
 
 
-def job_identity(obj: Any, markers: Mapping[int, str], depth: int = 0) -> Hashable | None:
+def job_identity(obj: Any, markers: dict[int, Hashable], depth: int = 0) -> Hashable | None:
     """A cheap hashable identity of a page job, or None when it cannot be made safely.
 
     Frozen dataclasses and functions count by identity (the caller keeps the job alive, so
@@ -87,11 +87,12 @@ def job_identity(obj: Any, markers: Mapping[int, str], depth: int = 0) -> Hashab
     return None
 
 
-def _task_identity(task: Task, markers: Mapping[int, str]) -> Hashable | None:
+def _task_identity(task: Task, markers: dict[int, Hashable]) -> Hashable | None:
     """`job_identity` of a `Task`, flat: its function (a method by function and owner), then
-    each argument: a string as itself, other simple values with their type, frozen
-    dataclasses by id, methods of marked objects, nested tasks recursively. The common page
-    job costs a few lookups."""
+    each argument: a string as itself, frozen dataclasses by id, methods of marked objects
+    (remembered in `markers` by the method object's id while it lives), nested tasks
+    recursively, other simple values with their type. The common page job costs a few
+    lookups: this runs for every page of the site on every warm rebuild."""
     func = task.func
     owner = getattr(func, "__self__", None)
     if owner is None or type(owner) is types.ModuleType:
@@ -105,25 +106,35 @@ def _task_identity(task: Task, markers: Mapping[int, str]) -> Hashable | None:
         kind = type(arg)
         if kind is str:
             out.append(arg)
-        elif kind in _SIMPLE:
-            out.append((kind, arg))
+            continue
+        frozen = _FROZEN.get(kind)
+        if frozen is None:
+            frozen = _FROZEN[kind] = _frozen(kind)
+        if frozen:
+            out.append(id(arg))  # never equal to another entry (a str, a tuple, a marker)
+        elif kind is types.MethodType:  # a method of the renderer, as a task's argument
+            one = markers.get(id(arg))
+            if one is None:
+                owner_marker = markers.get(id(arg.__self__))
+                if owner_marker is None:
+                    return None
+                one = markers[id(arg)] = (arg.__func__, owner_marker)
+            out.append(one)
         elif kind is Task:
             one = _task_identity(arg, markers)
             if one is None:
                 return None
             out.append(one)
-        elif kind is types.MethodType:  # a method of the renderer, as a task's argument
-            marker = markers.get(id(arg.__self__))
-            if marker is None:
-                return None
-            out.append((arg.__func__, marker))
+        elif kind in _SIMPLE:
+            out.append((kind, arg))
         elif id(arg) in markers:
             out.append(markers[id(arg)])
-        elif _frozen(kind):
-            out.append(id(arg))  # never equal to a simple value's entry (str or tuple)
         else:
             return None
     return tuple(out)
+
+
+_FROZEN: dict[type, bool] = {}
 
 
 @functools.cache
@@ -155,6 +166,8 @@ class WarmState:
         """Every read of every recorded page -> the value it gave in the last build."""
         self.readers: dict[Access, set[bytes]] = {}
         """Every read -> the memo keys of the pages that made it."""
+        self.groups: dict[tuple[str, str], set[Access]] = {}
+        """The reads of `readers` by kind and name (e.g. every `by_id[...]` lookup)."""
         self.files: dict[bytes, tuple[str, ...]] = {}
         """Memo key -> the site paths its job wrote."""
         self.stale: set[bytes] = set()
@@ -163,39 +176,45 @@ class WarmState:
 
     def index(self, records: Mapping[bytes, Any]) -> None:
         """(Re)build the read -> pages index from `records`."""
-        self.readers = {}
+        self.readers, self.groups = {}, {}
         for key, record in records.items():
             for access in record.reads:
-                self.readers.setdefault(access, set()).add(key)
+                self._add_reader(access, key)
         self.files = {key: tuple(stat[0] for stat in record.files)
                       for key, record in records.items()}
 
+    def _add_reader(self, access: Access, key: bytes) -> None:
+        keys = self.readers.get(access)
+        if keys is None:
+            keys = self.readers[access] = set()
+            self.groups.setdefault(access[:2], set()).add(access)
+        keys.add(key)
+
     def dirty(self, resolve: Callable[[Access], Any], steady: Callable[[str], bool],
+              same_attribute: Callable[[str], bool],
               broad: frozenset[Access] = frozenset()) -> tuple[set[bytes], set[bytes]] | None:
         """Memo keys of the pages that read a value that changed, and those of them that read
         no changed value but the `broad` ones (whole collections) and so may wait; None when
         some read has no known previous value (then the caller checks digests, the cold way).
-        Calls of methods that are `steady` (same inputs as last time) are unchanged without
-        calling them. Deferred pages (`stale`) are dirty, and may wait, until they run."""
+        Calls of methods that are `steady` (same inputs as last time), and lookups in an
+        attribute that is the very same object as last time (`same_attribute`), are unchanged
+        without looking. Deferred pages (`stale`) are dirty, and may wait, until they run."""
         if not self.readers.keys() <= self.values.keys():
             return None
         narrow: set[bytes] = set()
         wide = set(self.stale)
-        calls: dict[str, bool] = {}
-        for access, readers in self.readers.items():
-            if access[0] == "call":
-                known = calls.get(access[1])
-                if known is None:
-                    known = calls[access[1]] = steady(access[1])
-                if known:
+        for (kind, name), accesses in self.groups.items():
+            if (kind == "call" and steady(name)) or (kind == "item" and same_attribute(name)):
+                continue
+            for access in accesses:
+                value, old = resolve(access), self.values[access]
+                if value is old or same_value(value, old):
                     continue
-            value = resolve(access)
-            if not same_value(value, self.values[access]):
                 self._fresh[access] = value
                 if access in broad:
-                    wide |= readers
+                    wide |= self.readers[access]
                 else:
-                    narrow |= readers
+                    narrow |= self.readers[access]
         return narrow | wide, wide - narrow
 
     def adopt(self, values: Mapping[Access, Any], records: Mapping[bytes, Any],
@@ -209,12 +228,13 @@ class WarmState:
                     keys.discard(key)
                     if not keys:
                         del self.readers[access]
+                        self.groups[access[:2]].discard(access)
                         self.values.pop(access, None)
         for key in dropped:
             self.files.pop(key, None)
         for key in ran:
             for access in records[key].reads:
-                self.readers.setdefault(access, set()).add(key)
+                self._add_reader(access, key)
             self.files[key] = tuple(stat[0] for stat in records[key].files)
         self.values.update(self._fresh)
         self.values.update(values)
