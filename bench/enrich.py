@@ -30,8 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 HEAVY_IMPORTS = ("scipy.sparse", "sklearn.feature_extraction.text", "sklearn.decomposition")
 """What enrichment imports when it first runs (about 1 s), done before the clock starts."""
-STAGES = {"corpus, topic regexes (workers), tag scores": "corpus, topic regexes, tag scores",
-          "tags, LSA (workers), topics": "tags, LSA, topics", "related": "related"}
+STAGES = {"corpus; display, tag scorer": "corpus; display, tag scorer",
+          "tags (workers), topics": "tags, topics",
+          "related (workers), enriched copies": "related, copies"}
 """`enrich_papers`' stages, and their column headings."""
 
 

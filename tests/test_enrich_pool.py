@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from functools import partial
 
+import pytest
+
 from generator.enrich.pool import slice_bounds, start_jobs
 
 RAN: list[int] = []
@@ -40,3 +42,19 @@ def test_slices_cover_every_row_once_in_order() -> None:
         bounds = slice_bounds(total, slices)
         assert [row for a, b in bounds for row in range(a, b)] == list(range(total))
         assert len({b - a for a, b in bounds}) <= 2
+
+
+def test_a_single_job_runs_in_a_worker_while_this_process_goes_on() -> None:
+    with start_jobs([partial(_job, 3)], 2) as started:
+        assert started.result(0)[1] != os.getpid()
+
+
+def _fails(index: int) -> int:
+    raise ValueError(f"job {index} failed")
+
+
+def test_a_failed_job_fails_its_result_with_its_own_error() -> None:
+    with start_jobs([partial(_job, 0), partial(_fails, 1), partial(_job, 2)], 2) as started:
+        assert started.result(0)[0] == 0
+        with pytest.raises(ValueError, match="job 1 failed"):
+            started.results()

@@ -13,19 +13,20 @@ neither SciPy nor scikit-learn: they load when enrichment runs.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
+from itertools import chain
 from pathlib import Path
 
 from ..config import Config
-from ..model import Issue, Paper
+from ..model import Issue, Paper, Related
 from .corpus import Corpus, analysis_jobs, corpus_of, phrase_key
 from .display import Display
 from .pool import start_jobs, workers_for
-from .related import Facts, blended_similarity, find_related, lsa_rows
-from .tags import phrase_weights, tag_jobs, tag_scores
+from .related import Facts, blended_similarity, lsa_rows, related_jobs
+from .tags import phrase_weights, tag_jobs, tag_scorer
 from .taxonomy import OTHER, Taxonomy, load_taxonomy
 from .topics import keyword_keys, regex_jobs, topics_of
 
@@ -105,36 +106,54 @@ def _enrich_papers(papers: Sequence[Paper], config: Config, taxonomy: Taxonomy,
     merges, spelling = _aliases(taxonomy)
     ordered = sorted(papers, key=lambda p: p.id)  # the corpus' rows
     workers = workers_for(len(ordered))
-    with timed("corpus, topic regexes (workers), tag scores"):
-        # The workers analyse the text, then match topic regexes while this process builds the
-        # corpus from their analyses and scores tag candidates.
-        analysis = analysis_jobs(ordered, workers)
-        with start_jobs([*analysis, *regex_jobs(ordered, taxonomy, workers)],
-                        workers) as started:
-            corpus = corpus_of(ordered, started.results(len(analysis)), merges,
+    with ExitStack() as pools:
+        with timed("corpus; display, tag scorer"):
+            # The workers analyse the text, then match topic regexes while this process joins
+            # their analyses into the corpus; then one works out the LSA while this process
+            # prepares display forms and tag scores.
+            analysis = analysis_jobs(ordered, workers)
+            first = pools.enter_context(start_jobs(
+                [*analysis, *regex_jobs(ordered, taxonomy, workers)], workers))
+            corpus = corpus_of(ordered, first.results(len(analysis)), merges,
                                keep=keyword_keys(taxonomy.topics))
+            lsa = pools.enter_context(start_jobs(
+                [partial(lsa_rows, corpus.tfidf)] if config.related.semantic_weight > 0 else [],
+                workers))
             display = _display(corpus, spelling)
             weights = phrase_weights(corpus)
-            never = {phrase_key(t) for t in taxonomy.never_tags}
-            with_of = {k for k in spelling if " of " in f" {k} "}
-            scored = tag_scores(corpus, never, with_of, weights)
-            regex = started.results()[len(analysis):]
-    with timed("tags, LSA (workers), topics"):
-        lsa = [partial(lsa_rows, corpus.tfidf)] if config.related.semantic_weight > 0 else []
-        with start_jobs([*lsa, *tag_jobs(corpus, config.tags, scored, display, workers)],
-                        workers) as started:
-            topics = topics_of(corpus, taxonomy, regex)
-            found = started.results()
-        lsa_found = found.pop(0) if lsa else None
-        tags = [tuple(names) for part in found for names in part]
-    with timed("related"):
-        facts = Facts(corpus.ids, tags, topics, [p.venue for p in ordered],
-                      [p.listings for p in ordered])
-        model = blended_similarity(corpus, lsa_found, config.related.semantic_weight)
-        related = find_related(corpus, model, facts, config.related, display, 0.5 + weights)
-    row = {pid: i for i, pid in enumerate(corpus.ids)}
-    return [replace(p, topics=topics[i], tags=tags[i], related=related[i])
-            for p, i in zip(papers, map(row.__getitem__, (p.id for p in papers)), strict=True)]
+            scorer = tag_scorer(corpus, {phrase_key(t) for t in taxonomy.never_tags},
+                                {k for k in spelling if " of " in f" {k} "}, weights)
+        with timed("tags (workers), topics"), start_jobs(
+                tag_jobs(scorer, config.tags, display, workers), workers) as tagging:
+            topics = topics_of(corpus, taxonomy, first.results()[len(analysis):])
+            tags = [tuple(names) for part in tagging.results() for names in part]
+        with timed("related (workers), enriched copies"):
+            facts = Facts(corpus.ids, tags, topics, [p.venue for p in ordered],
+                          [p.listings for p in ordered])
+            model = blended_similarity(corpus, next(iter(lsa.results()), None),
+                                       config.related.semantic_weight)
+            jobs = related_jobs(corpus, model, facts, config.related, display, 0.5 + weights,
+                                workers)
+            with start_jobs(jobs, workers) as relating:
+                found = chain.from_iterable(map(relating.result, range(len(jobs))))
+                return _copies(papers, ordered, topics, tags, found)
+
+
+def _copies(papers: Sequence[Paper], ordered: Sequence[Paper],
+            topics: Sequence[tuple[str, ...]], tags: Sequence[tuple[str, ...]],
+            related: Iterable[tuple[Related, ...]]) -> list[Paper]:
+    """The enriched copies of `papers`, in input order, from the results by corpus row.
+
+    `related` may still be coming in from the workers: each row is copied as soon as its
+    links are in, while the workers go on with the next rows.
+    """
+    by_row = [replace(p, topics=row_topics, tags=row_tags, related=links) for
+              p, row_topics, row_tags, links in zip(ordered, topics, tags, related, strict=True)]
+    row = {p.id: i for i, p in enumerate(ordered)}
+    copies = [by_row[row[p.id]] for p in papers]
+    return [c if ordered[row[p.id]] is p else replace(p, topics=c.topics, tags=c.tags,
+                                                      related=c.related)
+            for p, c in zip(papers, copies, strict=True)]
 
 
 def enrich(papers: Sequence[Paper], config: Config, root: Path) -> Enrichment:

@@ -85,7 +85,7 @@ class Started(Generic[T]):
         global _JOBS
         self._jobs, self._pool, self._futures = jobs, None, []
         self._done: list[T] = []  # with one worker: the results of the jobs run so far
-        if workers > 1 and len(jobs) > 1:
+        if workers > 1 and jobs:
             _JOBS = jobs
             try:  # the workers are forked at the first submit, with the jobs
                 self._pool = ProcessPoolExecutor(
@@ -95,31 +95,34 @@ class Started(Generic[T]):
             finally:
                 _JOBS = ()
 
+    def result(self, index: int) -> T:
+        """Job `index`'s result; waits for it (with one worker: runs it, and those before it)."""
+        if self._pool is None:
+            self._done += [job() for job in self._jobs[len(self._done):index + 1]]
+            return self._done[index]
+        try:
+            return self._futures[index].result()
+        except BaseException:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            raise
+
     def results(self, stop: int | None = None) -> list[T]:
         """The results of jobs 0..stop-1 (default: every job), in job order; waits for them.
 
-        With one worker, the jobs not run yet run now, in this process.
+        Once every result is in, the workers are let go.
         """
         stop = len(self._jobs) if stop is None else min(stop, len(self._jobs))
-        if self._pool is None:
-            self._done += [job() for job in self._jobs[len(self._done):stop]]
-            return self._done[:stop]
-        finished = stop == len(self._jobs)  # then the workers can go
-        try:
-            return [future.result() for future in self._futures[:stop]]
-        except BaseException:
-            finished = True
-            raise
-        finally:
-            if finished:
-                self._pool.shutdown(wait=True, cancel_futures=True)
+        found = [self.result(i) for i in range(stop)]
+        if stop == len(self._jobs) and self._pool is not None:
+            self._pool.shutdown(wait=True)
+        return found
 
     def __enter__(self) -> Started[T]:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+        if self._pool is not None:  # jobs nobody waited for are not begun
+            self._pool.shutdown(wait=exc[0] is None, cancel_futures=True)
 
 
 def start_jobs(jobs: Sequence[Callable[[], T]], workers: int) -> Started[T]:

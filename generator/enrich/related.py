@@ -26,14 +26,14 @@ from ..config import RelatedConfig
 from ..model import Related
 from .corpus import Corpus
 from .neighbours import rank_order, top_k_rows
-from .pool import map_slices
+from .pool import slice_jobs, start_jobs, workers_for
 from .taxonomy import OTHER
 
 if TYPE_CHECKING:
     from scipy import sparse
 
 __all__ = ["Facts", "Similarity", "blended_similarity", "find_related", "lsa_rows", "pair_dots",
-           "shared_terms", "similarity_model"]
+           "related_jobs", "shared_terms", "similarity_model"]
 
 LSA_DIMENSIONS = 64
 LSA_SAMPLE = 3000
@@ -217,6 +217,16 @@ def _related_rows(model: Similarity, corpus: Corpus, facts: Facts, settings: Rel
             for row, cols_, scores in links]
 
 
+def related_jobs(corpus: Corpus, model: Similarity, facts: Facts, settings: RelatedConfig,
+                 display: Callable[[str], str], weights: np.ndarray | None, workers: int
+                 ) -> list[Callable[[], list[tuple[Related, ...]]]]:
+    """Jobs finding the related papers of consecutive slices of rows (see `find_related`)."""
+    many_listings = len({name for names in facts.listings for name in names}) > 1
+    return slice_jobs(lambda start, stop: _related_rows(model, corpus, facts, settings, display,
+                                                        weights, many_listings, start, stop),
+                      len(corpus.ids), workers)
+
+
 def find_related(corpus: Corpus, model: Similarity, facts: Facts, settings: RelatedConfig,
                  display: Callable[[str], str], weights: np.ndarray | None = None
                  ) -> list[tuple[Related, ...]]:
@@ -225,8 +235,6 @@ def find_related(corpus: Corpus, model: Similarity, facts: Facts, settings: Rela
     `weights` rank the shared phrases named as reasons (see `tags.phrase_weights`). Rows are
     shared out to worker processes (see `pool`); each row's links depend on that row alone.
     """
-    many_listings = len({name for names in facts.listings for name in names}) > 1
-    slices = map_slices(lambda start, stop: _related_rows(model, corpus, facts, settings, display,
-                                                          weights, many_listings, start, stop),
-                        len(corpus.ids))
-    return [related for part in slices for related in part]
+    workers = workers_for(len(corpus.ids))
+    jobs = related_jobs(corpus, model, facts, settings, display, weights, workers)
+    return [related for part in start_jobs(jobs, workers).results() for related in part]

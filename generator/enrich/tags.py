@@ -13,6 +13,7 @@ tags get pages (see `library`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -27,8 +28,8 @@ from .text import GENERIC_WORDS, is_adjective, word_key
 if TYPE_CHECKING:
     from scipy import sparse
 
-__all__ = ["choose_tags", "completeness", "overlaps", "phrase_weights", "spelled_with_of",
-           "tag_jobs", "tag_scores"]
+__all__ = ["TagScorer", "choose_tags", "completeness", "overlaps", "phrase_weights",
+           "spelled_with_of", "tag_jobs", "tag_scorer"]
 
 PART_OF_LONGER = 0.6
 """A phrase is "part of a longer term" when one extension by a word holds this share of its uses."""
@@ -110,57 +111,66 @@ def _quality(corpus: Corpus, weights: np.ndarray, never: set[str], allowed: set[
     return quality
 
 
-def _scores(corpus: Corpus, quality: np.ndarray) -> sparse.csr_matrix:
-    """Tag scores: (1 + log tf) x sqrt(idf) x quality, so common real terms still qualify.
+@dataclass(frozen=True)
+class TagScorer:
+    """Tag scores of any rows: (1 + log tf) x sqrt(idf) x quality, so common real terms still
+    qualify. A single word must also occur in the abstract: one seen only in the title is
+    usually its verb ("Avoiding ...", "Rethinking ..."). Each row's scores depend on that row
+    alone, so rows can be scored in slices, anywhere."""
 
-    A single word must also occur in the abstract: one seen only in the title is usually its
-    verb ("Avoiding ...", "Rethinking ...").
-    """
-    from scipy import sparse
+    corpus: Corpus
+    factor: np.ndarray
+    """sqrt(idf) x quality, per column."""
+    single: np.ndarray
+    """True for the columns of one-word phrases."""
 
+    def rows(self, start: int, stop: int) -> sparse.csr_matrix:
+        """The scores of rows start..stop-1 (a row per row, a column per phrase)."""
+        from scipy import sparse
+
+        scores = self.corpus.counts[start:stop].astype(np.float32)
+        scores.data = 1 + np.log(scores.data)
+        scores = (scores @ sparse.diags(self.factor)).tocsr()
+        title_only = (scores.multiply(self.single[None, :])
+                      - scores.multiply(self.corpus.in_abstract[start:stop]))
+        scores = (scores - title_only.multiply(self.single[None, :])).tocsr()
+        scores.eliminate_zeros()
+        return scores
+
+
+def tag_scorer(corpus: Corpus, never: set[str] | None = None, allowed: set[str] | None = None,
+               weights: np.ndarray | None = None) -> TagScorer:
+    """The scorer of every candidate tag of every corpus row (see `choose_tags`)."""
+    weights = phrase_weights(corpus) if weights is None else weights
+    quality = _quality(corpus, weights, never or set(), allowed or set())
     n = corpus.counts.shape[0]
     idf = np.log((1 + n) / (1 + corpus.df)) + 1
-    scores = corpus.counts.copy().astype(np.float32)
-    scores.data = 1 + np.log(scores.data)
-    scores = (scores @ sparse.diags((np.sqrt(idf) * quality).astype(np.float32))).tocsr()
     single = np.fromiter((" " not in t for t in corpus.vocabulary), bool, len(corpus.vocabulary))
-    title_only = scores.multiply(single[None, :]) - scores.multiply(corpus.in_abstract)
-    scores = (scores - title_only.multiply(single[None, :])).tocsr()
-    scores.eliminate_zeros()
-    return scores
-
-
-def tag_scores(corpus: Corpus, never: set[str] | None = None, allowed: set[str] | None = None,
-               weights: np.ndarray | None = None) -> sparse.csr_matrix:
-    """The score of every candidate tag of every corpus row (see `choose_tags`)."""
-    weights = phrase_weights(corpus) if weights is None else weights
-    return _scores(corpus, _quality(corpus, weights, never or set(), allowed or set()))
+    return TagScorer(corpus, (np.sqrt(idf) * quality).astype(np.float32), single)
 
 
 def choose_tags(corpus: Corpus, settings: TagsConfig, never: set[str] | None = None,
                 allowed: set[str] | None = None, weights: np.ndarray | None = None,
-                show: Callable[[str], str] | None = None,
-                scored: sparse.csr_matrix | None = None) -> list[list[str]]:
+                show: Callable[[str], str] | None = None) -> list[list[str]]:
     """The tag keys of every corpus row, best first (see module docstring).
 
     `never` are phrase keys that are never tags; `allowed` are "X of Y" phrases that are;
-    `weights` are `phrase_weights(corpus)` and `scored` its `tag_scores` when the caller has
-    them already; `show` turns keys into display text (see `display`). Rows are shared out
-    to worker processes (see `pool`).
+    `weights` are `phrase_weights(corpus)` when the caller has them already; `show` turns keys
+    into display text (see `display`). Rows are shared out to worker processes (see `pool`).
     """
-    if scored is None:
-        scored = tag_scores(corpus, never, allowed, weights)
-    workers = workers_for(scored.shape[0])
-    slices = start_jobs(tag_jobs(corpus, settings, scored, show, workers), workers).results()
+    scorer = tag_scorer(corpus, never, allowed, weights)
+    workers = workers_for(len(corpus.ids))
+    slices = start_jobs(tag_jobs(scorer, settings, show, workers), workers).results()
     return [tags for part in slices for tags in part]
 
 
-def tag_jobs(corpus: Corpus, settings: TagsConfig, scored: sparse.csr_matrix,
-             show: Callable[[str], str] | None, workers: int
-             ) -> list[Callable[[], list[list[str]]]]:
-    """Jobs choosing the tags of consecutive slices of rows (see `choose_tags`, `pool`)."""
-    return slice_jobs(lambda start, stop: _pick_rows(scored[start:stop], corpus.vocabulary,
-                                                     settings, show), scored.shape[0], workers)
+def tag_jobs(scorer: TagScorer, settings: TagsConfig, show: Callable[[str], str] | None,
+             workers: int) -> list[Callable[[], list[list[str]]]]:
+    """Jobs scoring and choosing the tags of consecutive slices of rows (see `pool`)."""
+    vocabulary = scorer.corpus.vocabulary
+    return slice_jobs(lambda start, stop: _pick_rows(scorer.rows(start, stop), vocabulary,
+                                                     settings, show),
+                      len(scorer.corpus.ids), workers)
 
 
 def _pick_rows(scored: sparse.csr_matrix, vocabulary: Sequence[str], settings: TagsConfig,
