@@ -88,3 +88,14 @@ def test_a_keyword_used_once_stays_a_column_and_other_phrases_used_once_do_not()
     assert once and not set(once) & set(plain.vocabulary)
     assert {kept.key(p) for p in once} <= set(kept.vocabulary)
     assert len(kept.vocabulary) <= len(plain.vocabulary) + len(once)
+
+
+def test_first_seen_is_exact_with_huge_word_numbers() -> None:
+    rng = np.random.default_rng(0)
+    grams = rng.integers(-1, 4, (5000, 4)) * (1 << 19)  # keys would overflow 63 bits unpacked
+    grams[:, 0] = np.abs(grams[:, 0])
+    numbers, first = first_seen(grams)
+    seen: dict[tuple[int, ...], int] = {}
+    expected = [seen.setdefault(tuple(row), len(seen)) for row in grams.tolist()]
+    assert numbers.tolist() == expected
+    assert [tuple(grams[i]) for i in first] == list(seen)

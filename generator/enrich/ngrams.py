@@ -77,10 +77,30 @@ def chunk_phrases(words: np.ndarray, lengths: np.ndarray, flags: np.ndarray) -> 
     return ChunkPhrases(chunk_of[at], phrase, grams[first])
 
 
-def _keys(grams: Grams) -> tuple[np.ndarray, np.ndarray]:
-    """Two int64 sort keys per row that together identify it (word numbers below 2**31)."""
-    g = grams + 1  # pads become 0
-    return g[:, 0] << 32 | g[:, 1], g[:, 2] << 32 | g[:, 3]
+def _runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """An order sorting `keys`, and for each sorted entry its run number (equal keys: one run).
+
+    NumPy's default sort (not stable: nothing here depends on the order within a run).
+    """
+    order = np.argsort(keys)
+    ordered = keys[order]
+    return order, np.cumsum(np.concatenate(([True], ordered[1:] != ordered[:-1]))) - 1
+
+
+def _row_keys(grams: Grams) -> np.ndarray:
+    """One int64 per row, equal for equal rows: the words, each pair of leading words (and,
+    in huge corpora, each triple) replaced by its run number, so the key fits in 63 bits."""
+    first, *rest = np.ascontiguousarray(grams.T) + 1  # pads become 0
+    base = int(grams.max(initial=0)) + 2
+    key, bound = first, base  # every key is below the bound
+    for word in rest:
+        if bound * base >= 1 << 63:  # renumber the prefixes first: 0, 1, ...
+            order, run = _runs(key)
+            key = np.empty(len(grams), np.int64)
+            key[order] = run
+            bound = int(run[-1]) + 1
+        key, bound = key * base + word, bound * base
+    return key
 
 
 def first_seen(grams: Grams) -> tuple[np.ndarray, np.ndarray]:
@@ -90,15 +110,13 @@ def first_seen(grams: Grams) -> tuple[np.ndarray, np.ndarray]:
     """
     if len(grams) == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    high, low = _keys(grams)
-    order = np.lexsort((low, high))  # stable: the first occurrence leads each run
-    high, low = high[order], low[order]
-    new = np.concatenate(([True], (high[1:] != high[:-1]) | (low[1:] != low[:-1])))
-    firsts = order[new]
+    order, run = _runs(_row_keys(grams))
+    starts = np.flatnonzero(np.diff(run, prepend=-1))
+    firsts = np.minimum.reduceat(order, starts)  # each distinct row's first occurrence
     rank = np.empty(len(firsts), np.int64)
     rank[np.argsort(firsts)] = np.arange(len(firsts))
     numbers = np.empty(len(grams), np.int64)
-    numbers[order] = rank[np.cumsum(new) - 1]
+    numbers[order] = rank[run]
     return numbers, np.sort(firsts)
 
 
