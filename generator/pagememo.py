@@ -246,6 +246,7 @@ class Record:
 
 
 _MISSING = "\0missing"
+_PLAIN = frozenset({str, int, float, bool, bytes, type(None)})
 
 
 def _shape(obj: Any, renderer: Any, depth: int = 0) -> Any:
@@ -260,9 +261,10 @@ def _shape(obj: Any, renderer: Any, depth: int = 0) -> Any:
         return ("<renderer>",)
     if isinstance(obj, TrackedLibrary):
         return ("<library>",)
-    if isinstance(obj, Task):
-        return ("task", _shape(obj.func, renderer, depth + 1),
-                _shape(obj.args, renderer, depth + 1))
+    if type(obj) is Task:  # arguments that are papers, terms or plain values: as they are
+        return ("task", _shape(obj.func, renderer, depth + 1), tuple(
+            a if type(a) in _PLAIN or id(a) in _registry else _shape(a, renderer, depth + 1)
+            for a in obj.args))
     if isinstance(obj, partial):
         return ("partial", _shape(obj.func, renderer, depth + 1),
                 _shape(obj.args, renderer, depth + 1),
