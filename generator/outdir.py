@@ -15,6 +15,7 @@ import ctypes
 import errno
 import functools
 import os
+import re
 import shutil
 import sys
 from collections.abc import Callable, Iterator
@@ -65,11 +66,15 @@ def safe_parts(rel: str) -> tuple[str, ...]:
     leave the site or mean another file: absolute, `..`, `.`, empty parts, backslashes, NUL,
     control characters, the marker, or a name too long for the file system."""
     parts = tuple(rel.split("/"))
-    if (not rel or rel.startswith("/") or any(p in ("", ".", "..") for p in parts)
-            or any(c in rel for c in "\\\x00") or any(ord(c) < 32 for c in rel)
-            or parts == (MARKER,) or any(len(p.encode("utf-8", "replace")) > 255 for p in parts)):
-        raise ValueError(f"unsafe output path {rel!r}")
+    if (not rel or rel.startswith("/") or _UNSAFE_CHARACTER.search(rel)
+            or any(p in ("", ".", "..") for p in parts) or parts == (MARKER,)
+            or any(len(p) > 63 and len(p.encode("utf-8", "replace")) > 255 for p in parts)):
+        raise ValueError(f"unsafe output path {rel!r}")  # (a UTF-8 character: 4 bytes at most)
     return parts
+
+
+_UNSAFE_CHARACTER = re.compile(r"[\x00-\x1f\\]")
+"""Control characters (NUL included) and backslashes: never in a site path."""
 
 
 def remove_ours(path: Path) -> None:
