@@ -12,7 +12,7 @@ from bs4 import BeautifulSoup
 
 from generator.build import BuildReport
 from generator.enrich.corpus import merge_map, phrase_key
-from generator.enrich.display import Display
+from generator.enrich.display import Display, merged_forms, word_forms
 from generator.enrich.tags import completeness, overlaps
 from generator.enrich.text import chunks_of, phrases
 
@@ -98,10 +98,24 @@ def test_merge_map_joins_acronyms_aliases_and_spellings() -> None:
     assert "sam" not in merges  # 2 definitions among 50 users: not everyone's "SAM"
 
 
+def test_word_forms_of_slices_merge_into_those_of_the_whole() -> None:
+    from generator.enrich.text import tokenize
+
+    from .test_related import sample_papers
+
+    counts = [Counter(tokenize(p.abstract)) for p in sample_papers()]
+    half = len(counts) // 2
+    first, second = sum(counts[:half], Counter()), sum(counts[half:], Counter())
+    whole, joined = word_forms(first + second), merged_forms([word_forms(first),
+                                                              word_forms(second)])
+    assert joined.forms == whole.forms and joined.hyphens == whole.hyphens
+    assert any(len(forms) > 1 for forms in whole.forms.values()) and whole.hyphens
+
+
 def test_display_uses_writers_plural_capitals_and_hyphens() -> None:
     tokens = Counter({"autoencoders": 9, "autoencoder": 2, "fMRI": 12, "Gaussian": 20,
                       "click-through": 5, "rate": 30, "sparse": 10})
-    show = Display(tokens, {"large language model": "large language models"})
+    show = Display(word_forms(tokens), {"large language model": "large language models"})
     assert show("sparse autoencoder") == "sparse autoencoders"
     assert show("autoencoder sparse") == "autoencoder sparse"  # plural only for the last word
     assert show("fmri") == "fMRI"

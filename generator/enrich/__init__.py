@@ -65,7 +65,7 @@ def _aliases(taxonomy: Taxonomy) -> tuple[dict[str, str], dict[str, str]]:
 
 def _display(corpus: Corpus, spelling: Mapping[str, str]) -> Display:
     df = {t: d for t, d in zip(corpus.vocabulary, corpus.df.tolist(), strict=True) if " " in t}
-    return Display(corpus.tokens, spelling, df)
+    return Display(corpus.forms, spelling, df)
 
 
 @contextmanager

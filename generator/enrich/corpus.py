@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..model import Paper
+from .display import WordForms, merged_forms, word_forms
 from .ngrams import Grams, chunk_phrases, find_grams, first_seen, phrase_texts
 from .pool import slice_jobs, start_jobs, workers_for
 from .text import MAX_WORDS, Chunk, analyse, phrases, tokenize, word_flags
@@ -52,6 +53,8 @@ class Corpus:
     """Variant phrase key -> the key it was merged into (see `merge_map`)."""
     in_abstract: sparse.csr_matrix
     """True where a phrase occurs in the paper's abstract (not only in its title)."""
+    forms: WordForms
+    """How the abstracts write each word (for display forms)."""
 
     def key(self, phrase: str) -> str:
         """The column name a phrase as written counts under ("LLMs" -> "large language model")."""
@@ -144,6 +147,7 @@ class SliceAnalysis:
     """The columns' phrases, as numbers of `words` (see `ngrams`)."""
     acronyms: list[tuple[tuple[str, Chunk], ...]]
     tokens: Counter[str]
+    forms: WordForms
 
 
 def _analyse_part(papers: Sequence[Paper]) -> SliceAnalysis:
@@ -159,7 +163,7 @@ def _analyse_part(papers: Sequence[Paper]) -> SliceAnalysis:
         counter.add(0, text.abstract, own)
         counter.add(1, text.title, own)
         acronyms.append(text.acronyms)
-    return SliceAnalysis(*counter.matrices(), acronyms, tokens)
+    return SliceAnalysis(*counter.matrices(), acronyms, tokens, word_forms(tokens))
 
 
 @dataclass(frozen=True)
@@ -334,7 +338,7 @@ def corpus_of(ordered: Sequence[Paper], parts: Sequence[SliceAnalysis],
     in_abstract = ((abstract[:, shared] @ mapping) > 0).tocsr()
     df = np.bincount(counts.indices, minlength=counts.shape[1])
     return Corpus(tuple(p.id for p in ordered), tuple(names), counts, df, _tfidf(counts),
-                  tokens, merges, in_abstract)
+                  tokens, merges, in_abstract, merged_forms(p.forms for p in parts))
 
 
 def _tfidf(counts: sparse.csr_matrix) -> sparse.csr_matrix:

@@ -10,39 +10,69 @@ module only formats; it never decides which phrases are tags.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from .text import split_token, word_key
 
-__all__ = ["Display"]
+__all__ = ["Display", "WordForms", "merged_forms", "word_forms"]
+
+
+@dataclass(frozen=True)
+class WordForms:
+    """How words are written: each word key's surface forms with counts, hyphenated pairs."""
+
+    forms: dict[str, dict[str, int]]
+    hyphens: Counter[tuple[str, str]]
+
+
+def word_forms(tokens: Mapping[str, int]) -> WordForms:
+    """The word forms of tokens as written, with their counts (punctuation left out)."""
+    forms: defaultdict[str, dict[str, int]] = defaultdict(dict)
+    hyphens: Counter[tuple[str, str]] = Counter()
+    for token, count in tokens.items():
+        if not token[0].isalnum():
+            continue
+        if "-" not in token:  # the common case: one word
+            counts = forms[word_key(token)]
+            counts[token] = counts.get(token, 0) + count
+            continue
+        words = split_token(token)
+        for key, surface in words:
+            counts = forms[key]
+            counts[surface] = counts.get(surface, 0) + count
+        for (a, _), (b, _) in zip(words, words[1:], strict=False):
+            hyphens[(a, b)] += count
+    return WordForms(dict(forms), hyphens)
+
+
+def merged_forms(parts: Iterable[WordForms]) -> WordForms:
+    """The word forms of several texts together (counts added)."""
+    forms: dict[str, dict[str, int]] = {}
+    hyphens: Counter[tuple[str, str]] = Counter()
+    for part in parts:
+        for key, counts in part.forms.items():
+            found = forms.get(key)
+            if found is None:
+                forms[key] = dict(counts)
+            else:
+                for surface, count in counts.items():
+                    found[surface] = found.get(surface, 0) + count
+        hyphens.update(part.hyphens)
+    return WordForms(forms, hyphens)
 
 
 class Display:
-    """Callable turning phrase keys into display text, learned from token counts."""
+    """Callable turning phrase keys into display text, learned from word forms."""
 
-    def __init__(self, tokens: Counter[str], preferred: Mapping[str, str] | None = None,
+    def __init__(self, forms: WordForms, preferred: Mapping[str, str] | None = None,
                  phrase_df: Mapping[str, int] | None = None) -> None:
-        self._forms: defaultdict[str, dict[str, int]] = defaultdict(dict)
-        self._hyphens: Counter[tuple[str, str]] = Counter()
+        self._forms = forms.forms
+        self._hyphens = forms.hyphens
         self._preferred = dict(preferred or {})
         self._shown: dict[str, str] = {}
         self._words: dict[tuple[str, bool], str] = {}
         self._phrase_df = phrase_df or {}
-        forms = self._forms
-        for token, count in tokens.items():
-            if not token[0].isalnum():
-                continue
-            if "-" not in token:  # the common case: one word
-                key = word_key(token)
-                counts = forms[key]
-                counts[token] = counts.get(token, 0) + count
-                continue
-            words = split_token(token)
-            for key, surface in words:
-                counts = forms[key]
-                counts[surface] = counts.get(surface, 0) + count
-            for (a, _), (b, _) in zip(words, words[1:], strict=False):
-                self._hyphens[(a, b)] += count
 
     def word(self, key: str, last: bool) -> str:
         """How to write one word: in the plural when last and mostly plural; with its capitals."""
