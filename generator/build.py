@@ -119,32 +119,35 @@ def _no_progress(label: str, total: int) -> Callable[[], None]:
 
 
 FULL_COLLECTION_EVERY = 25
-"""Session builds between two full garbage collections (see `_collector_paused_in_session`)."""
+"""Session builds between two full garbage collections (see `_collector_paused`)."""
 
 
-def _collector_paused_in_session(func: Callable[..., BuildReport]) -> Callable[..., BuildReport]:
-    """In a session (`cache.in_session`, i.e. `serve`) the cyclic garbage collector is paused
-    while building and what the build keeps in memory is then frozen out of its sight: the
-    collector would otherwise walk the whole in-memory state (millions of objects at 50,000
-    papers) several times per rebuild. Every `FULL_COLLECTION_EVERY` builds it runs once."""
+def _collector_paused(func: Callable[..., BuildReport]) -> Callable[..., BuildReport]:
+    """The cyclic garbage collector is paused while building: a build makes millions of
+    long-lived objects (papers, pages' reads) and the collector would walk them again and
+    again (seconds at 50,000 papers) to find almost nothing; a build's cycles are few and
+    short-lived. In a session (`cache.in_session`, i.e. `serve`) what the build keeps in
+    memory is then frozen out of the collector's sight, and every `FULL_COLLECTION_EVERY`
+    builds it runs once. Render workers collect as usual (see `parallel`)."""
     @functools.wraps(func)  # keeps `build`'s signature for readers and `inspect`
     def run(root: Path, *, cache: BuildCache | None = None, **options: Any) -> BuildReport:
-        if cache is None or not cache.in_session or not gc.isenabled():
+        if not gc.isenabled():
             return func(root, cache=cache, **options)
         gc.disable()
         try:
             return func(root, cache=cache, **options)
         finally:
-            cache.builds += 1
-            if cache.builds % FULL_COLLECTION_EVERY == 0:
-                gc.unfreeze()
-                gc.collect()
-            gc.freeze()
+            if cache is not None and cache.in_session:
+                cache.builds += 1
+                if cache.builds % FULL_COLLECTION_EVERY == 0:
+                    gc.unfreeze()
+                    gc.collect()
+                gc.freeze()
             gc.enable()
     return run
 
 
-@_collector_paused_in_session
+@_collector_paused
 def build(root: Path, *, output: Path | None = None, base_url: str | None = None,
           strict: bool = False, progress: Progress = _no_progress,
           search_index: bool = True, allow_broken_links: bool = False,

@@ -112,6 +112,7 @@ def _run_slice(bounds: tuple[int, int]) -> tuple[list[Files], dict[str, float]]:
 def _die_with_parent(parent: int) -> None:
     """In a new worker: be killed when the parent dies (Linux), so a killed build leaves no
     orphan holding memory and waiting forever."""
+    gc.enable()  # the parent pauses its collector while building; a worker's pages are garbage
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
