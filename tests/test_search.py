@@ -23,7 +23,14 @@ from generator import search
 from generator.build import BuildReport
 from generator.cli import main
 from generator.search_bundle import bundle_problem, stabilise_bundle
-from tests.conftest import FIXTURES, REPO, build_pinned, describe_tree_diff, site_tree
+from tests.conftest import (
+    FIXTURES,
+    REPO,
+    build_pinned,
+    describe_tree_diff,
+    site_tree,
+    snapshot_project,
+)
 
 SMALL = FIXTURES / "small"
 
@@ -173,16 +180,22 @@ def test_without_any_indexer_the_build_succeeds_and_says_why(no_indexer: None,
     assert soup(tmp_path / "site/search/index.html").select_one("#search") is None
 
 
+def _copy(tmp_path: Path) -> Path:
+    """The small fixture copied: the CLI keeps its cache in the project (never in tests/)."""
+    return snapshot_project(SMALL, tmp_path / "project")
+
+
 def test_cli_says_search_is_off_and_why(no_indexer: None, tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["build", "-C", str(SMALL), "-o", str(tmp_path / "s")])
+    result = CliRunner().invoke(main, ["build", "-C", str(_copy(tmp_path)), "-o",
+                                       str(tmp_path / "s")])
     assert result.exit_code == 0, result.output
     assert "Search is off: Pagefind is not installed (pip install 'pagefind[bin]')" in \
         " ".join(result.output.split())
 
 
 def test_no_search_flag_skips_the_index(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["build", "-C", str(SMALL), "-o", str(tmp_path / "s"),
-                                       "--no-search"])
+    result = CliRunner().invoke(main, ["build", "-C", str(_copy(tmp_path)), "-o",
+                                       str(tmp_path / "s"), "--no-search"])
     assert result.exit_code == 0, result.output
     assert "Search is off: disabled with --no-search" in result.output
     assert not (tmp_path / "s/pagefind").exists()
@@ -190,7 +203,8 @@ def test_no_search_flag_skips_the_index(tmp_path: Path) -> None:
 
 
 def test_cli_reports_the_index_separately(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["build", "-C", str(SMALL), "-o", str(tmp_path / "s")])
+    result = CliRunner().invoke(main, ["build", "-C", str(_copy(tmp_path)), "-o",
+                                       str(tmp_path / "s")])
     assert result.exit_code == 0, result.output
     papers = len(papers_json(tmp_path / "s"))
     assert f"Search index: {papers} papers" in result.output
