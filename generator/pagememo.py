@@ -11,228 +11,48 @@ Anything that cannot be digested makes its job run, never skip: the memo costs t
 correctness. Recording also works in the forked render workers: a job's reads travel back to
 the parent as one extra, reserved "file" that never reaches the writer.
 
-This module does not decide which pages exist (`render`), how they are run (`parallel`) or
-stored (`writer`); `build` wires it in. It does not look inside templates or Python code: a
+Reads are recorded by `memoreads` and digested by `digest`; this module decides. It does not
+decide which pages exist (`render`), how they are run (`parallel`) or stored (`writer`);
+`build` wires it in. It does not look inside templates or Python code: a
 code change (see `cache.code_version`) re-renders everything.
 """
 
 from __future__ import annotations
 
 import base64
-import dataclasses
-import functools
 import hashlib
-import io
 import os
 import pickle
 import types
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from .cache import BuildCache, code_version
+from .digest import Digester, fingerprint
+from .memoreads import (
+    DEPS_PREFIX,
+    REF,
+    Access,
+    Job,
+    TrackedLibrary,
+    recorded,
+    register,
+    registry,
+    track_templates,
+    untracked,
+)
 from .parallel import Task
 from .warmmemo import WarmState, job_identity
 
 __all__ = ["PageMemo", "TrackedLibrary", "fingerprint", "untracked"]
 
-DEPS_PREFIX = "\0memo/"
-"""Reserved path of the extra 'file' carrying a job's recorded reads (NUL: never a real path)."""
-Access = tuple[Any, ...]
 Stat = tuple[str, int, int, int]
-Job = Callable[[], Iterable[tuple[str, Any]]]
 
 WHOLE_COLLECTION = frozenset({("attr", "papers"), ("attr", "by_id"), ("attr", "by_slug")})
 """Reads of every paper at once (see `PageMemo.plan`)."""
-_recorder: set[Access] | None = None
-"""Reads of the job running in this process (None: not recording)."""
-_registry: dict[int, Any] = {}
-"""This build's papers and terms by `id()`: call arguments are recorded as references to them
-(cheap to hash and to send back from a worker, which forked with the same objects)."""
-_REF = "\0ref"
-
-
-def _record(access: Access) -> None:
-    if _recorder is not None:
-        _recorder.add(access)
-
-
-@functools.cache
-def _field_names(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(cls))
-
-
-def _digested(digest: bytes) -> bytes:
-    """Stands for an already digested object inside another digest (never called)."""
-    return digest
-
-
-class Digester:
-    """Digests values. The papers and terms of this build (the registry) are digested once
-    each, then stand in the digests of everything holding them by their own digest (the same
-    one for equal values); anything else is pickled as it is."""
-
-    def __init__(self) -> None:
-        self._known: dict[int, tuple[Any, bytes]] = {}
-
-    def digest(self, value: Any) -> bytes:
-        """A digest of `value` (equal values: equal digests); a unique one if it cannot be made."""
-        buffer = io.BytesIO()
-        try:
-            _Pickler(buffer, self).dump(value)
-        # Unpicklable (a lock, a generator...): a digest nothing will ever match again.
-        except Exception:
-            return os.urandom(16)
-        return hashlib.blake2b(buffer.getvalue(), digest_size=16).digest()
-
-    def retain(self, objects: Mapping[int, Any]) -> None:
-        """Forget the digests of dataclasses other than `objects` (by id)."""
-        self._known = {k: v for k, v in self._known.items() if k in objects}
-
-    def of_dataclass(self, obj: Any) -> bytes:
-        """The digest of a dataclass instance of the registry, made once per build."""
-        known = self._known.get(id(obj))
-        if known is None:
-            state = (type(obj).__module__, type(obj).__qualname__,
-                     tuple(getattr(obj, name) for name in _field_names(type(obj))))
-            known = self._known[id(obj)] = (obj, self.digest(state))  # obj kept: ids stay unique
-        return known[1]
-
-
-class _Pickler(pickle.Pickler):
-    """Pickles for digests only: functions by name, read-only mappings as dicts, dataclass
-    instances by their digest (so a paper inside a hundred values is pickled once)."""
-
-    def __init__(self, buffer: io.BytesIO, digester: Digester) -> None:
-        super().__init__(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-        self.digester = digester
-
-    def reducer_override(self, obj: Any) -> Any:
-        # Called for objects other than str, int, tuple, list, dict... (those stay fast in C).
-        if id(obj) in _registry:  # a paper or a term of this build: digested once
-            return _digested, (self.digester.of_dataclass(obj),)
-        if isinstance(obj, types.FunctionType | types.BuiltinFunctionType | types.MethodType):
-            return str, (f"{obj.__module__}.{obj.__qualname__}",)
-        if isinstance(obj, types.MappingProxyType):
-            return dict, (dict(obj),)
-        return NotImplemented
-
-
-def fingerprint(value: Any) -> bytes:
-    """A digest of `value` (equal values: equal digests); a unique one if it cannot be made."""
-    return Digester().digest(value)
-
-
-class _TrackedCall:
-    __slots__ = ("name", "method")
-
-    def __init__(self, name: str, method: Callable[..., Any]) -> None:
-        self.name, self.method = name, method
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        try:
-            refs = tuple((_REF, id(a)) if id(a) in _registry else a for a in args)
-            _record(("call", self.name, refs, tuple(sorted(kwargs.items()))))
-        except TypeError:  # unhashable arguments: this job cannot be skipped next time
-            _record(("untracked", self.name))
-        return self.method(*args, **kwargs)
-
-
-class _TrackedMap(Mapping):
-    """A read-only mapping of the library; single lookups are recorded one by one."""
-
-    def __init__(self, name: str, data: Mapping[Any, Any]) -> None:
-        self.name, self.data = name, data
-
-    def __getitem__(self, key: Any) -> Any:
-        _record(("item", self.name, key))
-        return self.data[key]
-
-    def __contains__(self, key: object) -> bool:
-        _record(("item", self.name, key))
-        return key in self.data
-
-    def __len__(self) -> int:
-        _record(("len", self.name))
-        return len(self.data)
-
-    def __iter__(self) -> Any:
-        _record(("attr", self.name))
-        return iter(self.data)
-
-
-class _TrackedSeq(Sequence):
-    """A sequence of the library: its length is one read, its contents another."""
-
-    def __init__(self, name: str, data: Sequence[Any]) -> None:
-        self.name, self.data = name, data
-
-    def __len__(self) -> int:
-        _record(("len", self.name))
-        return len(self.data)
-
-    def __getitem__(self, index: Any) -> Any:
-        _record(("attr", self.name))
-        return self.data[index]
-
-    def __iter__(self) -> Any:
-        _record(("attr", self.name))
-        return iter(self.data)
-
-
-class TrackedLibrary:
-    """Stands in for the `Library` while pages render, recording what each page reads."""
-
-    def __init__(self, library: Any) -> None:
-        self._library = library
-
-    def __getattr__(self, name: str) -> Any:
-        value = getattr(self._library, name)
-        if isinstance(value, types.MethodType):
-            return _TrackedCall(name, value)
-        if isinstance(value, Mapping):
-            return _TrackedMap(name, value)
-        if isinstance(value, tuple | list):
-            return _TrackedSeq(name, value)
-        _record(("attr", name))
-        return value
-
-
-def untracked(library: Any) -> Any:
-    """The library behind a `TrackedLibrary` (reads through it are not recorded), or
-    `library` itself: for a job that already depends on everything it could read."""
-    return library._library if isinstance(library, TrackedLibrary) else library
-
-
-def _track_templates(env: Any) -> None:
-    """Record every template a render loads (directly, by `extends`, `include`, `import`)."""
-    for method in ("get_template", "select_template", "get_or_select_template"):
-        original = getattr(env, method)
-
-        def tracked(name: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
-            names = [name] if isinstance(name, str) or hasattr(name, "name") else list(name)
-            for one in names:
-                _record(("template", str(getattr(one, "name", one))))
-            return _original(name, *args, **kwargs)
-
-        setattr(env, method, tracked)
-
-
-def _recorded(key: bytes, job: Job) -> Job:
-    """`job`, plus one reserved extra file carrying what it read."""
-    def run() -> list[tuple[str, Any]]:
-        global _recorder
-        _recorder = set()
-        try:
-            files = list(job())
-            reads = _recorder
-        finally:
-            _recorder = None
-        blob = base64.b64encode(pickle.dumps(tuple(reads), pickle.HIGHEST_PROTOCOL)).decode()
-        return [*files, (DEPS_PREFIX + key.hex(), blob)]
-    return run
 
 
 @dataclass(frozen=True)
@@ -263,7 +83,7 @@ def _shape(obj: Any, renderer: Any, depth: int = 0) -> Any:
         return ("<library>",)
     if type(obj) is Task:  # arguments that are papers, terms or plain values: as they are
         return ("task", _shape(obj.func, renderer, depth + 1), tuple(
-            a if type(a) in _PLAIN or id(a) in _registry else _shape(a, renderer, depth + 1)
+            a if type(a) in _PLAIN or id(a) in registry else _shape(a, renderer, depth + 1)
             for a in obj.args))
     if isinstance(obj, partial):
         return ("partial", _shape(obj.func, renderer, depth + 1),
@@ -291,27 +111,6 @@ def _theme_files(env: Any) -> list[tuple[str, bytes]]:
                 if path.is_file():
                     found.append((str(path), hashlib.blake2b(path.read_bytes()).digest()))
     return found
-
-
-def _register(library: Any) -> None:
-    """Put the library's papers and terms (dataclasses in its sequences and mappings) in the
-    registry of this build. A sequence (or a mapping's values) is taken as a whole when its
-    first item is a dataclass instance: the library's collections are homogeneous."""
-    _registry.clear()
-    for value in vars(library).values():
-        if isinstance(value, Mapping):
-            items = tuple(value.values())
-            groups = items if items and isinstance(items[0], tuple | list) else (items,)
-        else:
-            groups = (value,)
-        for group in groups:
-            items = group if isinstance(group, tuple | list) else (group,)
-            if items and _instance(items[0]):
-                _registry.update(zip(map(id, items), items, strict=True))
-
-
-def _instance(item: Any) -> bool:
-    return dataclasses.is_dataclass(item) and not isinstance(item, type)
 
 
 def _cell(cell: Any) -> Any:
@@ -362,9 +161,9 @@ class PageMemo:
         """Make `renderer` record what its pages read; fix this build's global key. Returns
         the recording library, for the other jobs (Markdown pages, outputs) to use too."""
         self.library = renderer.library
-        _register(self.library)
+        register(self.library)
         renderer.library = self.tracked = TrackedLibrary(renderer.library)
-        _track_templates(renderer.env)
+        track_templates(renderer.env)
         self.renderer = renderer
         env = renderer.env
         settings = {k: v for k, v in vars(renderer).items() if k not in ("library", "env")}
@@ -399,7 +198,7 @@ class PageMemo:
                 self._kept.add(key)
                 self.skipped += 1
                 continue
-            todo.append((kind, _recorded(key, job)))
+            todo.append((kind, recorded(key, job)))
         return todo, partial(self._write, writer)
 
     def _plan_warm(self, jobs: Sequence[tuple[str, Job]], writer: Any, dirty: set[bytes],
@@ -423,7 +222,7 @@ class PageMemo:
                 keep += rels
                 (self.deferred if key in dirty else kept).add(key)
             else:
-                todo.append((kind, _recorded(key, job)))
+                todo.append((kind, recorded(key, job)))
         self.skipped += len(kept)
         writer.keep_all(keep)
         return todo
@@ -472,11 +271,11 @@ class PageMemo:
             canonical = access
             if access[0] == "call":
                 refs = access[2]
-                if any(isinstance(r, tuple) and r[:1] == (_REF,) and r[1] not in _registry
+                if any(isinstance(r, tuple) and r[:1] == (REF,) and r[1] not in registry
                        for r in refs):
                     canonical = ("untracked", access[1])
                 else:
-                    args = tuple(_registry[r[1]] if isinstance(r, tuple) and r[:1] == (_REF,)
+                    args = tuple(registry[r[1]] if isinstance(r, tuple) and r[:1] == (REF,)
                                  else r for r in refs)
                     canonical = ("call", access[1], args, access[3])
             self._canonical[access] = canonical
@@ -547,5 +346,5 @@ class PageMemo:
                        self.records)
         warm.stale = (warm.stale - self._ran.keys()) | self.deferred
         warm.job_keys, warm.library = self._job_keys, self.library
-        self.digester.retain(_registry)
+        self.digester.retain(registry)
         self.cache.session[self.name] = warm

@@ -33,8 +33,8 @@ from .cache import BuildCache, code_version
 from .config import Config
 from .dedupe import assign_slugs, dedupe
 from .library import Library
+from .memoreads import untracked
 from .model import Paper
-from .pagememo import untracked
 
 __all__ = ["enriched", "identified", "interned", "library", "paper_record_text"]
 

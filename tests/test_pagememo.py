@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import pagememo
+from generator import memoreads
 from generator.cache import BuildCache
 from generator.library import Library
 from generator.model import Paper, SourceRef
@@ -23,12 +23,12 @@ def _paper(n: int, venue: str = "NeurIPS") -> Paper:
 
 
 def _reads(action) -> set:  # noqa: ANN001 (a callable)
-    pagememo._recorder = set()
+    memoreads._recorder = set()
     try:
         action()
-        return pagememo._recorder
+        return memoreads._recorder
     finally:
-        pagememo._recorder = None
+        memoreads._recorder = None
 
 
 def test_reads_are_recorded_one_by_one() -> None:
@@ -44,7 +44,7 @@ def test_reads_are_recorded_one_by_one() -> None:
 
 def test_nothing_is_recorded_outside_a_job() -> None:
     library = TrackedLibrary(Library.build([_paper(1)]))
-    assert len(library.papers) == 1 and pagememo._recorder is None
+    assert len(library.papers) == 1 and memoreads._recorder is None
 
 
 def test_fingerprints_tell_values_apart_and_never_match_the_undigestable() -> None:

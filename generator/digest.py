@@ -1,0 +1,90 @@
+"""Digests of values for the page memo: equal values give equal digests, across processes.
+
+Values are pickled (functions by name, read-only mappings as dicts) and hashed with BLAKE2b.
+This build's papers and terms (`memoreads.registry`) are digested once each and stand in the
+digest of everything holding them by their own digest. A value that cannot be pickled gets a
+random digest that nothing will ever match: a page reading it always renders again. This module
+digests; it does not record reads (`memoreads`) or decide what to render (`pagememo`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import io
+import os
+import pickle
+import types
+from collections.abc import Mapping
+from typing import Any
+
+from .memoreads import registry
+
+__all__ = ["Digester", "fingerprint"]
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+def _digested(digest: bytes) -> bytes:
+    """Stands for an already digested object inside another digest (never called)."""
+    return digest
+
+
+class Digester:
+    """Digests values. The papers and terms of this build (the registry) are digested once
+    each, then stand in the digests of everything holding them by their own digest (the same
+    one for equal values); anything else is pickled as it is."""
+
+    def __init__(self) -> None:
+        self._known: dict[int, tuple[Any, bytes]] = {}
+
+    def digest(self, value: Any) -> bytes:
+        """A digest of `value` (equal values: equal digests); a unique one if it cannot be made."""
+        buffer = io.BytesIO()
+        try:
+            _Pickler(buffer, self).dump(value)
+        # Unpicklable (a lock, a generator...): a digest nothing will ever match again.
+        except Exception:
+            return os.urandom(16)
+        return hashlib.blake2b(buffer.getvalue(), digest_size=16).digest()
+
+    def retain(self, objects: Mapping[int, Any]) -> None:
+        """Forget the digests of dataclasses other than `objects` (by id)."""
+        self._known = {k: v for k, v in self._known.items() if k in objects}
+
+    def of_dataclass(self, obj: Any) -> bytes:
+        """The digest of a dataclass instance of the registry, made once per build."""
+        known = self._known.get(id(obj))
+        if known is None:
+            state = (type(obj).__module__, type(obj).__qualname__,
+                     tuple(getattr(obj, name) for name in _field_names(type(obj))))
+            known = self._known[id(obj)] = (obj, self.digest(state))  # obj kept: ids stay unique
+        return known[1]
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles for digests only: functions by name, read-only mappings as dicts, dataclass
+    instances by their digest (so a paper inside a hundred values is pickled once)."""
+
+    def __init__(self, buffer: io.BytesIO, digester: Digester) -> None:
+        super().__init__(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        self.digester = digester
+
+    def reducer_override(self, obj: Any) -> Any:
+        # Called for objects other than str, int, tuple, list, dict... (those stay fast in C).
+        if id(obj) in registry:  # a paper or a term of this build: digested once
+            return _digested, (self.digester.of_dataclass(obj),)
+        if isinstance(obj, types.FunctionType | types.BuiltinFunctionType | types.MethodType):
+            return str, (f"{obj.__module__}.{obj.__qualname__}",)
+        if isinstance(obj, types.MappingProxyType):
+            return dict, (dict(obj),)
+        return NotImplemented
+
+
+def fingerprint(value: Any) -> bytes:
+    """A digest of `value` (equal values: equal digests); a unique one if it cannot be made."""
+    return Digester().digest(value)

@@ -1,0 +1,169 @@
+"""Recording what a page job reads: the page memo's eyes (see `pagememo`).
+
+`TrackedLibrary` stands in for the `Library` while pages render and records each read of it
+(`papers`, `by_id[...]`, `term(...)`...) into the running job's set; `_track_templates` makes a
+Jinja environment record the templates it loads; `recorded()` wraps a job so that its reads
+travel back with its files as one reserved extra "file" (also from a forked worker). The
+registry holds this build's papers and terms by `id()`, so call arguments are recorded as
+references. This module records; it neither digests (`digest`) nor decides (`pagememo`).
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import pickle
+import types
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+__all__ = ["DEPS_PREFIX", "REF", "TrackedLibrary", "recorded", "register", "registry",
+           "track_templates", "untracked"]
+
+DEPS_PREFIX = "\0memo/"
+"""Reserved path of the extra 'file' carrying a job's recorded reads (NUL: never a real path)."""
+Access = tuple[Any, ...]
+Job = Callable[[], Iterable[tuple[str, Any]]]
+
+_recorder: set[Access] | None = None
+"""Reads of the job running in this process (None: not recording)."""
+registry: dict[int, Any] = {}
+"""This build's papers and terms by `id()`: call arguments are recorded as references to them
+(cheap to hash and to send back from a worker, which forked with the same objects)."""
+REF = "\0ref"
+
+
+def _record(access: Access) -> None:
+    if _recorder is not None:
+        _recorder.add(access)
+
+
+class _TrackedCall:
+    __slots__ = ("name", "method")
+
+    def __init__(self, name: str, method: Callable[..., Any]) -> None:
+        self.name, self.method = name, method
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            refs = tuple((REF, id(a)) if id(a) in registry else a for a in args)
+            _record(("call", self.name, refs, tuple(sorted(kwargs.items()))))
+        except TypeError:  # unhashable arguments: this job cannot be skipped next time
+            _record(("untracked", self.name))
+        return self.method(*args, **kwargs)
+
+
+class _TrackedMap(Mapping):
+    """A read-only mapping of the library; single lookups are recorded one by one."""
+
+    def __init__(self, name: str, data: Mapping[Any, Any]) -> None:
+        self.name, self.data = name, data
+
+    def __getitem__(self, key: Any) -> Any:
+        _record(("item", self.name, key))
+        return self.data[key]
+
+    def __contains__(self, key: object) -> bool:
+        _record(("item", self.name, key))
+        return key in self.data
+
+    def __len__(self) -> int:
+        _record(("len", self.name))
+        return len(self.data)
+
+    def __iter__(self) -> Any:
+        _record(("attr", self.name))
+        return iter(self.data)
+
+
+class _TrackedSeq(Sequence):
+    """A sequence of the library: its length is one read, its contents another."""
+
+    def __init__(self, name: str, data: Sequence[Any]) -> None:
+        self.name, self.data = name, data
+
+    def __len__(self) -> int:
+        _record(("len", self.name))
+        return len(self.data)
+
+    def __getitem__(self, index: Any) -> Any:
+        _record(("attr", self.name))
+        return self.data[index]
+
+    def __iter__(self) -> Any:
+        _record(("attr", self.name))
+        return iter(self.data)
+
+
+class TrackedLibrary:
+    """Stands in for the `Library` while pages render, recording what each page reads."""
+
+    def __init__(self, library: Any) -> None:
+        self._library = library
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._library, name)
+        if isinstance(value, types.MethodType):
+            return _TrackedCall(name, value)
+        if isinstance(value, Mapping):
+            return _TrackedMap(name, value)
+        if isinstance(value, tuple | list):
+            return _TrackedSeq(name, value)
+        _record(("attr", name))
+        return value
+
+
+def untracked(library: Any) -> Any:
+    """The library behind a `TrackedLibrary` (reads through it are not recorded), or
+    `library` itself: for a job that already depends on everything it could read."""
+    return library._library if isinstance(library, TrackedLibrary) else library
+
+
+def track_templates(env: Any) -> None:
+    """Record every template a render loads (directly, by `extends`, `include`, `import`)."""
+    for method in ("get_template", "select_template", "get_or_select_template"):
+        original = getattr(env, method)
+
+        def tracked(name: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            names = [name] if isinstance(name, str) or hasattr(name, "name") else list(name)
+            for one in names:
+                _record(("template", str(getattr(one, "name", one))))
+            return _original(name, *args, **kwargs)
+
+        setattr(env, method, tracked)
+
+
+def recorded(key: bytes, job: Job) -> Job:
+    """`job`, plus one reserved extra file carrying what it read."""
+    def run() -> list[tuple[str, Any]]:
+        global _recorder
+        _recorder = set()
+        try:
+            files = list(job())
+            reads = _recorder
+        finally:
+            _recorder = None
+        blob = base64.b64encode(pickle.dumps(tuple(reads), pickle.HIGHEST_PROTOCOL)).decode()
+        return [*files, (DEPS_PREFIX + key.hex(), blob)]
+    return run
+
+
+def register(library: Any) -> None:
+    """Put the library's papers and terms (dataclasses in its sequences and mappings) in the
+    registry of this build. A sequence (or a mapping's values) is taken as a whole when its
+    first item is a dataclass instance: the library's collections are homogeneous."""
+    registry.clear()
+    for value in vars(library).values():
+        if isinstance(value, Mapping):
+            items = tuple(value.values())
+            groups = items if items and isinstance(items[0], tuple | list) else (items,)
+        else:
+            groups = (value,)
+        for group in groups:
+            items = group if isinstance(group, tuple | list) else (group,)
+            if items and _instance(items[0]):
+                registry.update(zip(map(id, items), items, strict=True))
+
+
+def _instance(item: Any) -> bool:
+    return dataclasses.is_dataclass(item) and not isinstance(item, type)
