@@ -20,7 +20,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from . import outputs, reuse
+from . import reuse
 from .cache import BuildCache
 from .config import load_config
 from .errors import ContentError, StrictError
@@ -30,9 +30,8 @@ from .model import Issue, Paper
 from .notes import read_notes
 from .overlay import Overlay, apply_notes, pin_notes
 from .pagememo import PageMemo
-from .pages import paper_to_markdown
-from .parallel import Job, Task, render_pages
-from .render import Page, Renderer, builtin_theme_dir, make_environment, page_jobs
+from .parallel import render_pages
+from .render import Renderer, builtin_theme_dir, make_environment
 from .repair import repair_listing
 from .reviews import Linked, Review, link_documents, read_reviews
 from .search import (
@@ -43,6 +42,7 @@ from .search import (
     build_search_index,
     plan_search,
 )
+from .sitejobs import copy_static, site_jobs
 from .sources import Listing, listing_paths, read_listing
 from .writer import SiteWriter, check_output_dir
 
@@ -184,8 +184,31 @@ def build(root: Path, *, output: Path | None = None, base_url: str | None = None
         return _unchanged(previous, report)
     if stamp is not None:
         stamp.forget()
+    groups = _gather(root, cache, report)
+    # Identity: one paper per title across listings, with a stable id and a unique slug.
+    with report.stage("dedupe"):
+        unique, report.merged = reuse.identified(groups, cache)
+    unique = _editors(root, config, cache, report, unique, groups)
+    if check_only:
+        report.papers = len(unique)
+        report.missing_titles = [p.slug for p in unique if p.title_missing]
+        return report
+    _fail_on_editorial_errors(report.issues, allow_broken_links)
+    library = _enriched_library(root, config, cache, report, unique)
+    report.papers = len(library.papers)
+    report.missing_titles = [p.slug for p in library.papers if p.title_missing]
+    _fail_if_strict(report, strict)
+    deferred = _publish(root, out, config, cache, report, library,
+                        Publishing(progress, plan_search(search_index), quick))
+    if stamp is not None and not deferred:  # output folders' stamps: now, or at the end
+        cache.later("stamp", partial(stamp.save, replace(report, overlay=None, linked=None,
+                                                          changed_paths=())))
+    return report
 
-    # Gather: read every listing with the reader its text calls for, repair each listing.
+
+def _gather(root: Path, cache: BuildCache, report: BuildReport) -> list[list[Paper]]:
+    """Read every listing with the reader its text calls for, repair each listing; the papers
+    of each listing, in build order."""
     groups: list[list[Paper]] = []
     with report.stage("read + repair"):
         for listing, repaired, issues in _read_repaired(root, cache):  # order: by content
@@ -193,57 +216,66 @@ def build(root: Path, *, output: Path | None = None, base_url: str | None = None
             report.issues.extend(issues)
             report.listings[listing.name] = (listing.layout, len(repaired))
             groups.append(repaired)
-    papers = [paper for group in groups for paper in group]
+    return groups
 
-    # Identity: one paper per title across listings, with a stable id and a unique slug.
-    with report.stage("dedupe"):
-        unique, report.merged = reuse.identified(groups, cache)
 
-    # Editors: apply the notes (duplicates settled, titles, tags, topics, hiding), then resolve
-    # the wiki-links of notes and reviews, render them, and give cited papers backlinks.
+def _editors(root: Path, config, cache: BuildCache, report: BuildReport,
+             unique: list[Paper], groups: list[list[Paper]]) -> list[Paper]:
+    """Apply the notes (duplicates settled, titles, tags, topics, hiding), then resolve the
+    wiki-links of notes and reviews, render them, and give cited papers backlinks."""
     with report.stage("notes + reviews"):
         notes, note_issues = read_notes(root)
-        report.overlay = apply_notes(notes, unique, raw=papers)
+        report.overlay = apply_notes(notes, unique,
+                                     raw=[paper for group in groups for paper in group])
         reviews, review_issues = read_reviews(root)
         report.linked = link_documents(report.overlay, reviews, config.base_url)
         report.issues.extend([*note_issues, *review_issues, *report.overlay.issues,
                               *report.linked.issues])
-        unique = reuse.interned("linked", report.linked.papers, cache)
-    if check_only:
-        report.papers = len(unique)
-        report.missing_titles = [p.slug for p in unique if p.title_missing]
-        return report
-    _fail_on_editorial_errors(report.issues, allow_broken_links)
+        return reuse.interned("linked", report.linked.papers, cache)
 
-    # Enrich: topics, tags and related papers.
+
+def _enriched_library(root: Path, config, cache: BuildCache, report: BuildReport,
+                      unique: list[Paper]) -> Library:
+    """Topics, tags and related papers, the editors' choices pinned over them, indexed."""
     with report.stage("enrich"):
         enrichment = reuse.enriched(unique, config, root, cache,
                                     partial(_enrich, unique, config, root))
         report.issues.extend(enrichment.issues)
         report.unplaced = enrichment.unplaced
         # Editors' choices win over enrichment: their topics and tags, pinned/vetoed related.
+        assert report.overlay is not None
         enriched, issues = pin_notes(enrichment.papers, report.overlay.applied,
                                      config.related.count)
         report.issues.extend(issues)
         enriched = reuse.interned("pinned", enriched, cache)
-        library = reuse.library(enriched, cache, enrichment.descriptions,
-                                config.tags.min_papers)
-    report.papers = len(library.papers)
-    report.missing_titles = [p.slug for p in library.papers if p.title_missing]
-    _fail_if_strict(report, strict)
+        return reuse.library(enriched, cache, enrichment.descriptions,
+                             config.tags.min_papers)
 
-    # Write: Markdown pages, HTML pages, machine-readable outputs, assets.
-    # Index: Pagefind reads the written paper pages; then the staging dir is swapped in.
-    plan = plan_search(search_index)
+
+@dataclass(frozen=True)
+class Publishing:
+    """How `_publish` writes: progress callback, search plan, quick (see `build`)."""
+
+    progress: Progress
+    search: SearchPlan
+    quick: bool
+
+
+def _publish(root: Path, out: Path, config, cache: BuildCache, report: BuildReport,
+             library: Library, how: Publishing) -> int:
+    """Write the Markdown pages, HTML pages, machine-readable outputs and assets, index them
+    for search (Pagefind reads the written pages), and swap the staging dir in. Returns how
+    many jobs a quick build deferred."""
     memo = PageMemo(cache, out)
     known = cache.session.get(f"site files {out}")  # serve: what the last commit left
     writer = SiteWriter(out, back=cache.back_folder(out),
                         files=known[1] if known and known[0] == _folder_id(out) else None)
+    assert report.linked is not None
     try:
-        _write_site(writer, library, report.linked.reviews, root, config, report, progress,
-                    plan, memo, quick)
+        _write_site(writer, library, report.linked.reviews, root, config, report,
+                    how.progress, how.search, memo, how.quick)
         with report.stage("search index"):
-            report.search = _index_search(writer, plan, cache, quick)
+            report.search = _index_search(writer, how.search, cache, how.quick)
         writer.commit()
     except BaseException:
         writer.discard()
@@ -256,10 +288,7 @@ def build(root: Path, *, output: Path | None = None, base_url: str | None = None
     report.deferred = len(memo.deferred)
     memo.save()
     cache.finish()
-    if stamp is not None and not memo.deferred:  # output folders' stamps: now, or at the end
-        cache.later("stamp", partial(stamp.save, replace(report, overlay=None, linked=None,
-                                                          changed_paths=())))
-    return report
+    return report.deferred
 
 
 def _enrich(papers: Sequence[Paper], config, root: Path):
@@ -341,53 +370,10 @@ def _write_site(writer: SiteWriter, library: Library, reviews: Sequence[Review],
         renderer = Renderer(make_environment(root / "templates", config), library, config,
                             reviews)
         tracked = memo.instrument(renderer)  # jobs record what they read, to skip them next time
-        jobs = _output_jobs(tracked, config, reviews)
-        jobs += [("pages (markdown)", Task(_markdown_page, paper, tracked))
-                 for paper in library.papers]
-        jobs += [("render (html)", Task(_html_page, job.func, *job.args))
-                 for job in page_jobs(renderer, search_off=plan.off_reason)]
+        jobs = site_jobs(renderer, tracked, plan.off_reason)
         jobs, write = memo.plan(jobs, writer, defer=quick)
         times = render_pages(jobs, write, tick=progress("Rendering pages", len(jobs)))
         report.stages_cpu.update(times.cpu)
         report.workers = times.workers
     with report.stage("assets"):
-        _copy_static(writer, root)
-
-
-def _output_jobs(library: Library, config, reviews: Sequence[Review]) -> list[tuple[str, Job]]:
-    """papers.json, the feed, the sitemap, robots.txt and .nojekyll as render jobs."""
-    files: dict[str, Callable[[], str]] = {
-        "papers.json": partial(outputs.papers_json, library, reuse.paper_record_text),
-        "feed.xml": partial(outputs.feed_xml, library, config),
-        "robots.txt": partial(outputs.robots_txt, config),
-        ".nojekyll": str,
-    }
-    sitemap = partial(outputs.sitemap_files, library, config, [r.slug for r in reviews])
-    return [("outputs", partial(_named_file, rel, make)) for rel, make in files.items()] + [
-        ("outputs", sitemap)]  # sitemap.xml, and sitemap-N.xml past the sitemaps.org limits
-
-
-def _named_file(rel: str, make: Callable[[], str]) -> tuple[tuple[str, str]]:
-    return ((rel, make()),)
-
-
-def _markdown_page(paper: Paper, library: Library) -> tuple[tuple[str, str]]:
-    return ((f"papers/{paper.slug}.md", paper_to_markdown(paper, library)),)
-
-
-def _html_page(render: Callable[..., Page], *args: Any) -> tuple[tuple[str, str]]:
-    page = render(*args)
-    return ((page.path, page.text),)
-
-
-def _copy_static(writer: SiteWriter, root: Path) -> None:
-    """Copy theme assets (`static/`) to `site/assets/`, project files overriding built-ins."""
-    files: dict[str, Path] = {}
-    for theme in (builtin_theme_dir(), root / "templates"):
-        static = theme / "static"
-        if static.is_dir():
-            for f in sorted(static.rglob("*")):
-                if f.is_file():
-                    files[f.relative_to(static).as_posix()] = f
-    for rel, f in sorted(files.items()):
-        writer.write(f"assets/{rel}", f.read_bytes())
+        copy_static(writer, root)

@@ -1,0 +1,77 @@
+"""The jobs that write a site: every file of it as an independent job, plus theme assets.
+
+`site_jobs` lists, in site order, the machine-readable outputs (papers.json first: the slowest
+job must not come last), one Markdown page per paper and every HTML page (`render.page_jobs`),
+each as a `Task` the page memo can name and a worker can run. `copy_static` copies the theme's
+`static/` files. This module says what is written; `build` decides when, `parallel` runs the
+jobs, `pagememo` skips the unchanged ones and `writer` stores the files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from . import outputs, reuse
+from .library import Library
+from .model import Paper
+from .pages import paper_to_markdown
+from .parallel import Job, Task
+from .render import Page, Renderer, builtin_theme_dir, page_jobs
+from .writer import SiteWriter
+
+__all__ = ["copy_static", "site_jobs"]
+
+
+def site_jobs(renderer: Renderer, library: Any, search_off: str | None
+              ) -> list[tuple[str, Job]]:
+    """Every file of the site as (kind of work, job); `library` is what the jobs read (the
+    page memo's recording library)."""
+    jobs = _output_jobs(library, renderer.config, renderer.reviews)
+    jobs += [("pages (markdown)", Task(_markdown_page, paper, library))
+             for paper in library.papers]
+    jobs += [("render (html)", Task(_html_page, job.func, *job.args))
+             for job in page_jobs(renderer, search_off=search_off)]
+    return jobs
+
+
+def _output_jobs(library: Library, config: Any, reviews: Sequence[Any]
+                 ) -> list[tuple[str, Job]]:
+    """papers.json, the feed, the sitemap, robots.txt and .nojekyll as render jobs."""
+    files: dict[str, Callable[[], str]] = {
+        "papers.json": partial(outputs.papers_json, library, reuse.paper_record_text),
+        "feed.xml": partial(outputs.feed_xml, library, config),
+        "robots.txt": partial(outputs.robots_txt, config),
+        ".nojekyll": str,
+    }
+    sitemap = partial(outputs.sitemap_files, library, config, [r.slug for r in reviews])
+    return [("outputs", partial(_named_file, rel, make)) for rel, make in files.items()] + [
+        ("outputs", sitemap)]  # sitemap.xml, and sitemap-N.xml past the sitemaps.org limits
+
+
+def _named_file(rel: str, make: Callable[[], str]) -> tuple[tuple[str, str]]:
+    return ((rel, make()),)
+
+
+def _markdown_page(paper: Paper, library: Library) -> tuple[tuple[str, str]]:
+    return ((f"papers/{paper.slug}.md", paper_to_markdown(paper, library)),)
+
+
+def _html_page(render: Callable[..., Page], *args: Any) -> tuple[tuple[str, str]]:
+    page = render(*args)
+    return ((page.path, page.text),)
+
+
+def copy_static(writer: SiteWriter, root: Path) -> None:
+    """Copy theme assets (`static/`) to `site/assets/`, project files overriding built-ins."""
+    files: dict[str, Path] = {}
+    for theme in (builtin_theme_dir(), root / "templates"):
+        static = theme / "static"
+        if static.is_dir():
+            for f in sorted(static.rglob("*")):
+                if f.is_file():
+                    files[f.relative_to(static).as_posix()] = f
+    for rel, f in sorted(files.items()):
+        writer.write(f"assets/{rel}", f.read_bytes())
