@@ -17,24 +17,27 @@ def _job(index: int) -> tuple[int, int]:
     return index * index, os.getpid()
 
 
-def test_first_results_early_then_all_in_job_order_from_two_workers() -> None:
+def test_first_results_early_then_the_rest_in_job_order_from_two_workers() -> None:
     RAN.clear()
     jobs = [partial(_job, i) for i in range(7)]
     with start_jobs(jobs, 2) as started:
-        first = started.results(2)
-        every = started.results()
-    assert [square for square, _ in first] == [0, 1]
-    assert [square for square, _ in every] == [i * i for i in range(7)]
-    assert os.getpid() not in {pid for _, pid in every} and not RAN  # all in the workers
+        first = [started.result(0), started.result(1)]
+        rest = started.results(2)
+        with pytest.raises(ValueError, match="handed over already"):
+            started.result(1)  # results are not kept
+    assert [square for square, _ in first + rest] == [i * i for i in range(7)]
+    assert os.getpid() not in {pid for _, pid in first + rest} and not RAN  # all in the workers
 
 
 def test_one_worker_runs_each_job_once_in_this_process_when_its_result_is_wanted() -> None:
     RAN.clear()
     started = start_jobs([partial(_job, i) for i in range(4)], 1)
     assert RAN == []
-    assert [square for square, _ in started.results(2)] == [0, 1] and RAN == [0, 1]
-    assert [square for square, _ in started.results()] == [0, 1, 4, 9] and RAN == [0, 1, 2, 3]
-    assert {pid for _, pid in started.results()} == {os.getpid()} and RAN == [0, 1, 2, 3]
+    assert started.result(1)[0] == 1 and RAN == [0, 1]  # job 0 ran too, kept for later
+    assert started.result(0)[0] == 0 and RAN == [0, 1]
+    assert [square for square, _ in started.results(2)] == [4, 9] and RAN == [0, 1, 2, 3]
+    with pytest.raises(ValueError, match="handed over already"):
+        started.result(0)
 
 
 def test_slices_cover_every_row_once_in_order() -> None:
@@ -57,4 +60,4 @@ def test_a_failed_job_fails_its_result_with_its_own_error() -> None:
     with start_jobs([partial(_job, 0), partial(_fails, 1), partial(_job, 2)], 2) as started:
         assert started.result(0)[0] == 0
         with pytest.raises(ValueError, match="job 1 failed"):
-            started.results()
+            started.results(1)

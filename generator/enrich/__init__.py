@@ -114,8 +114,8 @@ def _enrich_papers(papers: Sequence[Paper], config: Config, taxonomy: Taxonomy,
             analysis = analysis_jobs(ordered, workers)
             first = pools.enter_context(start_jobs(
                 [*analysis, *regex_jobs(ordered, taxonomy, workers)], workers))
-            corpus = corpus_of(ordered, first.results(len(analysis)), merges,
-                               keep=keyword_keys(taxonomy.topics))
+            corpus = corpus_of(ordered, [first.result(i) for i in range(len(analysis))],
+                               merges, keep=keyword_keys(taxonomy.topics))
             lsa = pools.enter_context(start_jobs(
                 [partial(lsa_rows, corpus.tfidf)] if config.related.semantic_weight > 0 else [],
                 workers))
@@ -125,7 +125,7 @@ def _enrich_papers(papers: Sequence[Paper], config: Config, taxonomy: Taxonomy,
                                 {k for k in spelling if " of " in f" {k} "}, weights)
         with timed("tags (workers), topics"), start_jobs(
                 tag_jobs(scorer, config.tags, display, workers), workers) as tagging:
-            topics = topics_of(corpus, taxonomy, first.results()[len(analysis):])
+            topics = topics_of(corpus, taxonomy, first.results(len(analysis)))
             tags = [tuple(names) for part in tagging.results() for names in part]
         with timed("related (workers), enriched copies"):
             facts = Facts(corpus.ids, tags, topics, [p.venue for p in ordered],

@@ -2,8 +2,8 @@
 
 `map_slices(task, total)` cuts rows 0..total-1 into consecutive slices and returns
 `[task(start, stop) for each slice]`, in order. `start_jobs(jobs)` starts any independent
-jobs and returns at once, so this process can work meanwhile; `.results()` waits for them
-(`.results(n)` for the first n only: the workers go on with the rest meanwhile).
+jobs and returns at once, so this process can work meanwhile; `.result(i)` waits for job i
+(the workers go on with the others), `.results()` for all.
 With more than one worker (see `parallel.worker_count`, which honours `LITREVIEW_WORKERS`),
 forked processes run the jobs: they inherit each job and everything it reads (the corpus
 matrices, the papers), so nothing is pickled on the way in, only results on the way back.
@@ -18,7 +18,7 @@ import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from functools import partial
 from typing import Any, Generic, TypeVar
 
@@ -77,14 +77,17 @@ def _run(index: int) -> Any:
 class Started(Generic[T]):
     """Jobs under way in worker processes (or, with one worker, run when asked for).
 
-    A worker that dies (out of memory) fails `results()` instead of hanging it; leaving the
-    `with` block early cancels the jobs not yet begun.
+    Each result is handed over once and not kept (large results are freed as soon as the
+    caller is done with them). A worker that dies (out of memory) fails `result()` instead
+    of hanging it; leaving the `with` block early cancels the jobs not yet begun.
     """
 
     def __init__(self, jobs: Sequence[Callable[[], T]], workers: int) -> None:
         global _JOBS
-        self._jobs, self._pool, self._futures = jobs, None, []
-        self._done: list[T] = []  # with one worker: the results of the jobs run so far
+        self._jobs, self._pool = jobs, None
+        self._futures: list[Future[T] | None] = []
+        self._ahead: dict[int, T] = {}  # with one worker: results not handed over yet
+        self._ran = 0  # with one worker: how many jobs have run (in job order)
         if workers > 1 and jobs:
             _JOBS = jobs
             try:  # the workers are forked at the first submit, with the jobs
@@ -96,24 +99,30 @@ class Started(Generic[T]):
                 _JOBS = ()
 
     def result(self, index: int) -> T:
-        """Job `index`'s result; waits for it (with one worker: runs it, and those before it)."""
+        """Job `index`'s result; waits for it (with one worker: runs the jobs up to it)."""
         if self._pool is None:
-            self._done += [job() for job in self._jobs[len(self._done):index + 1]]
-            return self._done[index]
+            return self._run_up_to(index)
+        future, self._futures[index] = self._futures[index], None
+        if future is None:
+            raise ValueError(f"the result of job {index} was handed over already")
         try:
-            return self._futures[index].result()
+            return future.result()
         except BaseException:
             self._pool.shutdown(wait=True, cancel_futures=True)
             raise
 
-    def results(self, stop: int | None = None) -> list[T]:
-        """The results of jobs 0..stop-1 (default: every job), in job order; waits for them.
+    def _run_up_to(self, index: int) -> T:
+        for ahead in range(self._ran, index + 1):
+            self._ahead[ahead] = self._jobs[ahead]()
+        self._ran = max(self._ran, index + 1)
+        if index not in self._ahead:
+            raise ValueError(f"the result of job {index} was handed over already")
+        return self._ahead.pop(index)
 
-        Once every result is in, the workers are let go.
-        """
-        stop = len(self._jobs) if stop is None else min(stop, len(self._jobs))
-        found = [self.result(i) for i in range(stop)]
-        if stop == len(self._jobs) and self._pool is not None:
+    def results(self, start: int = 0) -> list[T]:
+        """The results of jobs `start`.. (in job order); then the workers are let go."""
+        found = [self.result(i) for i in range(start, len(self._jobs))]
+        if self._pool is not None:
             self._pool.shutdown(wait=True)
         return found
 
