@@ -27,6 +27,8 @@ __all__ = ["MARKER", "MARKER_TEXT", "check_output_dir", "create_file", "exchange
            "make_folder", "remove_empty_parents", "remove_ours", "safe_parts", "same_bytes",
            "same_file", "site_files"]
 
+FileStat = tuple[int, int, int]
+"""Size, mtime (ns) and inode of a file: what tells a file apart from a rewritten one."""
 MARKER = ".litreview-build"
 MARKER_TEXT = "built by litreview; safe to delete with site/\n"
 
@@ -138,15 +140,16 @@ def site_files(directory: Path) -> Iterator[str]:
                 yield rel
 
 
-def same_bytes(path: str | Path, data: bytes) -> bool:
-    """True when `path` is a regular file holding exactly `data`."""
+def same_bytes(path: str | Path, data: bytes) -> FileStat | None:
+    """The stat of `path` when it is a regular file holding exactly `data`, else None."""
     try:
-        if os.stat(path).st_size != len(data):
-            return False
+        st = os.stat(path)
+        if st.st_size != len(data):
+            return None
         with open(path, "rb") as fh:
-            return fh.read() == data
+            return (st.st_size, st.st_mtime_ns, st.st_ino) if fh.read() == data else None
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-        return False
+        return None
 
 
 def same_file(a: Path, b: Path) -> bool:
@@ -178,16 +181,18 @@ def make_folder(folder: str, made: set[str]) -> None:
     made.add(folder)
 
 
-def create_file(path: str, data: bytes) -> None:
+def create_file(path: str, data: bytes) -> FileStat:
     """Write `data` to a new file `path` (FileExistsError if there is one: never through an
-    existing file or link); permissions as `open()` gives them."""
+    existing file or link); permissions as `open()` gives them. Returns its stat."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
     try:
         view, done = memoryview(data), 0
         while done < len(data):
             done += os.write(fd, view[done:])
+        st = os.fstat(fd)
     finally:
         os.close(fd)
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
 def link(src: Path, dst: Path) -> None:

@@ -154,8 +154,8 @@ class PageMemo:
         self._kept: set[bytes] = set()
         self.deferred: set[bytes] = set()
         """Keys of out-of-date jobs whose files were kept (see `plan`)."""
-        self._ran: dict[bytes, tuple[tuple[Access, ...], tuple[str, ...]]] = {}
-        self._pending: list[str] = []
+        self._ran: dict[bytes, tuple[tuple[Access, ...], tuple[Stat, ...]]] = {}
+        self._pending: list[Stat] = []
 
     def instrument(self, renderer: Any) -> TrackedLibrary:
         """Make `renderer` record what its pages read; fix this build's global key. Returns
@@ -255,8 +255,7 @@ class PageMemo:
 
     def _write(self, writer: Any, rel: str, data: Any) -> None:
         if not rel.startswith(DEPS_PREFIX):
-            writer.write(rel, data)
-            self._pending.append(rel)
+            self._pending.append((rel, *writer.write(rel, data)))  # the stat it will publish
             return
         blob = data.decode() if isinstance(data, bytes) else data
         reads = pickle.loads(base64.b64decode(blob))  # made by this build's own workers
@@ -325,10 +324,8 @@ class PageMemo:
             return
         # A deferred job keeps its old record: its digest shows it out of date to the next build.
         records = {key: self.records[key] for key in (*self._kept, *self.deferred)}
-        for key, (reads, rels) in self._ran.items():
-            files = tuple(_stat(self._out, rel) for rel in rels)
-            if all(files):
-                records[key] = Record(reads, self._combined(reads), files)  # type: ignore[arg-type]
+        for key, (reads, files) in self._ran.items():
+            records[key] = Record(reads, self._combined(reads), files)
         self.cache.remember(self.name, (self.global_key, records))
         if self.cache.in_session:
             self._keep_warm(records)

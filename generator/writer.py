@@ -34,6 +34,7 @@ from pathlib import Path
 from .outdir import (
     MARKER,
     MARKER_TEXT,
+    FileStat,
     check_output_dir,
     create_file,
     exchange,
@@ -121,8 +122,9 @@ class SiteWriter:
         stale = self.old_files() - self._kept - self._changed
         return any(fnmatch.fnmatchcase(rel, pattern) for rel in (*self._changed, *stale))
 
-    def write(self, rel: str, content: str | bytes) -> None:
+    def write(self, rel: str, content: str | bytes) -> FileStat:
         """Write one file of the site (UTF-8 for text); equal bytes leave the old file alone.
+        Returns the stat the file will have once published (links and swaps keep it).
 
         A path written twice in one build is an error (two pages would share one address).
         """
@@ -131,20 +133,22 @@ class SiteWriter:
         rel = "/".join(parts)
         if rel in self._changed:
             raise ValueError(f"two files of this build have one path: {rel}")
-        if not self._complete and same_bytes(os.path.join(self._out, rel), data):
+        kept = None if self._complete else same_bytes(os.path.join(self._out, rel), data)
+        if kept is not None:
             self._kept.add(rel)
-            return
+            return kept
         folder = os.path.join(self._staging, *parts[:-1])
         make_folder(folder, self._folders)
         target = os.path.join(folder, parts[-1])
         if self._complete:  # the target may be a hard link to a published file
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(target)
-        create_file(target, data)
+        stat = create_file(target, data)
         self._kept.discard(rel)
         self._changed.add(rel)
         self.count += 1
         self.bytes += len(data)
+        return stat
 
     def keep(self, rel: str) -> bool:
         """Keep `rel` as it is in the current site; False (nothing kept) when it is not there.

@@ -236,10 +236,11 @@ from generator import writer
 from tests.conftest import build_pinned
 original, count = writer.SiteWriter.write, [0]
 def write(self, rel, content):
-    original(self, rel, content)
+    stat = original(self, rel, content)
     count[0] += 1
     if count[0] == int(sys.argv[3]):
         os.kill(os.getpid(), signal.SIGKILL)
+    return stat
 writer.SiteWriter.write = write
 build_pinned(Path(sys.argv[1]), Path(sys.argv[2]), search_index=False)
 """
