@@ -10,7 +10,6 @@ references. This module records; it neither digests (`digest`) nor decides (`pag
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import pickle
 import types
@@ -143,7 +142,7 @@ def recorded(key: bytes, job: Job) -> Job:
             reads = _recorder
         finally:
             _recorder = None
-        blob = base64.b64encode(pickle.dumps(tuple(reads), pickle.HIGHEST_PROTOCOL)).decode()
+        blob = pickle.dumps(tuple(reads), pickle.HIGHEST_PROTOCOL)  # bytes: sent as they are
         return [*files, (DEPS_PREFIX + key.hex(), blob)]
     return run
 

@@ -19,7 +19,6 @@ code change (see `cache.code_version`) re-renders everything.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
 import pickle
@@ -257,8 +256,7 @@ class PageMemo:
         if not rel.startswith(DEPS_PREFIX):
             self._pending.append((rel, *writer.write(rel, data)))  # the stat it will publish
             return
-        blob = data.decode() if isinstance(data, bytes) else data
-        reads = pickle.loads(base64.b64decode(blob))  # made by this build's own workers
+        reads = pickle.loads(data)  # made by this build's own workers (`memoreads.recorded`)
         reads = tuple(self._canonical_read(a) for a in reads)
         self._ran[bytes.fromhex(rel[len(DEPS_PREFIX):])] = (reads, tuple(self._pending))
         self._pending = []

@@ -33,8 +33,8 @@ from typing import Any
 
 __all__ = ["Job", "RenderTimes", "Task", "render_pages", "worker_count"]
 
-Job = Callable[[], Iterable[tuple[str, str]]]
-"""Makes one or a few output files: (site-relative path, text) pairs."""
+Job = Callable[[], Iterable[tuple[str, str | bytes]]]
+"""Makes one or a few output files: (site-relative path, text or bytes) pairs."""
 
 
 class Task:
@@ -93,7 +93,8 @@ def _run(jobs: Iterable[tuple[str, Job]], times: RenderTimes) -> Iterator[Files]
     """Each job's files, encoded; CPU seconds per kind into `times`."""
     for kind, job in jobs:
         start = time.process_time()
-        files = [(rel, text.encode("utf-8")) for rel, text in job()]
+        files = [(rel, text if type(text) is bytes else text.encode("utf-8"))
+                 for rel, text in job()]
         times.add(kind, time.process_time() - start)
         yield files
 
