@@ -109,7 +109,8 @@ class _Counter:
     def add(self, kind: int, chunks: Sequence[Chunk], own: Mapping[str, Chunk]) -> None:
         """Count the chunks of one row (`kind` 0: abstract, 1: title)."""
         if own:
-            chunks = [_expand(c, own) for c in chunks]
+            unchanged = own.keys().isdisjoint  # most chunks hold none of the acronyms
+            chunks = [c if unchanged(c) else _expand(c, own) for c in chunks]
         row = self.rows[kind]
         row.extend(map(self.chunks.__getitem__, chunks))
         self.indptr[kind].append(len(row))

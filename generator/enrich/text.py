@@ -213,8 +213,11 @@ def chunks_of(text: str | list[str]) -> tuple[Chunk, ...]:
         if found is None:
             found = classes[token] = _classify(token)
         if found is _BREAK or (found is _CONNECT and not keys):
-            if keys:
-                _close(out, keys)
+            if keys:  # close the chunk (inline: this runs for most chunks of a corpus)
+                while keys and keys[-1] == "of":
+                    keys.pop()
+                if keys:
+                    out.append(tuple(keys))
                 keys = []
         elif keys and keys[-1] in PREFIXES and found is not _CONNECT:
             keys[-1] += found[0]  # "self supervised" is keyed like "self-supervised"
