@@ -158,8 +158,8 @@ def _analyse_part(papers: Sequence[Paper]) -> SliceAnalysis:
     for paper in papers:
         title = tokenize("" if paper.title_missing else paper.title)
         abstract = tokenize(paper.abstract)
-        tokens.update(abstract)  # not titles: their Title Case says nothing of a word's case
         text = analyse(title, abstract, f"{paper.title}. {paper.abstract}")
+        tokens.update(abstract)  # not titles: their Title Case says nothing of a word's case
         own = dict(text.acronyms)
         counter.add(0, text.abstract, own)
         counter.add(1, text.title, own)
