@@ -19,6 +19,9 @@ from dataclasses import dataclass, replace
 from functools import partial
 from itertools import chain
 from pathlib import Path
+from typing import TypeVar
+
+import numpy as np
 
 from ..config import Config
 from ..model import Issue, Paper, Related
@@ -31,6 +34,9 @@ from .taxonomy import OTHER, Taxonomy, load_taxonomy
 from .topics import keyword_keys, regex_jobs, topics_of
 
 __all__ = ["INPUT_FIELDS", "OTHER", "Enrichment", "enrich", "enrich_papers"]
+
+A = TypeVar("A")
+B = TypeVar("B")
 
 INPUT_FIELDS: tuple[str, ...] = ("id", "title", "title_missing", "abstract", "venue", "sources")
 """The `Paper` fields enrichment reads; topics, tags and related links depend on nothing else of
@@ -108,14 +114,9 @@ def _enrich_papers(papers: Sequence[Paper], config: Config, taxonomy: Taxonomy,
     workers = workers_for(len(ordered))
     with ExitStack() as pools:
         with timed("corpus; display, tag scorer"):
-            # The workers analyse the text, then match topic regexes while this process joins
-            # their analyses into the corpus; then one works out the LSA while this process
-            # prepares display forms and tag scores.
-            analysis = analysis_jobs(ordered, workers)
-            first = pools.enter_context(start_jobs(
-                [*analysis, *regex_jobs(ordered, taxonomy, workers)], workers))
-            corpus = corpus_of(ordered, [first.result(i) for i in range(len(analysis))],
-                               merges, keep=keyword_keys(taxonomy.topics))
+            # One worker works out the LSA while this process prepares display forms and tag
+            # scores.
+            corpus, regex = _corpus(ordered, taxonomy, merges, workers)
             lsa = pools.enter_context(start_jobs(
                 [partial(lsa_rows, corpus.tfidf)] if config.related.semantic_weight > 0 else [],
                 workers))
@@ -125,7 +126,7 @@ def _enrich_papers(papers: Sequence[Paper], config: Config, taxonomy: Taxonomy,
                                 {k for k in spelling if " of " in f" {k} "}, weights)
         with timed("tags (workers), topics"), start_jobs(
                 tag_jobs(scorer, config.tags, display, workers), workers) as tagging:
-            topics = topics_of(corpus, taxonomy, first.results(len(analysis)))
+            topics = topics_of(corpus, taxonomy, regex)
             tags = [tuple(names) for part in tagging.results() for names in part]
         with timed("related (workers), enriched copies"):
             facts = Facts(corpus.ids, tags, topics, [p.venue for p in ordered],
@@ -137,6 +138,25 @@ def _enrich_papers(papers: Sequence[Paper], config: Config, taxonomy: Taxonomy,
             with start_jobs(jobs, workers) as relating:
                 found = chain.from_iterable(map(relating.result, range(len(jobs))))
                 return _copies(papers, ordered, topics, tags, found)
+
+
+def _corpus(ordered: Sequence[Paper], taxonomy: Taxonomy, merges: Mapping[str, str],
+            workers: int) -> tuple[Corpus, list[np.ndarray]]:
+    """The corpus of `ordered` and its rows' topic regex scores (see `topics.regex_jobs`).
+
+    Each worker analyses the text of one slice of the papers, then matches the topic regexes
+    there (so that nothing else runs while this process joins the analyses).
+    """
+    jobs = zip(analysis_jobs(ordered, workers), regex_jobs(ordered, taxonomy, workers, 1),
+               strict=True)
+    found = start_jobs([partial(_both, *pair) for pair in jobs], workers).results()
+    corpus = corpus_of(ordered, [part for part, _ in found], merges,
+                       keep=keyword_keys(taxonomy.topics))
+    return corpus, [scores for _, scores in found]
+
+
+def _both(first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]:
+    return first(), second()
 
 
 def _copies(papers: Sequence[Paper], ordered: Sequence[Paper],

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..model import Paper
 from .corpus import TITLE_WEIGHT, Corpus, phrase_key
-from .pool import slice_jobs, start_jobs, workers_for
+from .pool import SLICES_PER_WORKER, slice_jobs, start_jobs, workers_for
 from .taxonomy import OTHER, Taxonomy, Topic
 from .text import chunks_of, phrases, split_token, tokenize
 
@@ -122,16 +122,16 @@ def _best(scores: np.ndarray, topics: tuple[Topic, ...]) -> list[tuple[str, ...]
             for row, oks in zip(order.tolist(), placed.tolist(), strict=True)]
 
 
-def regex_jobs(ordered: Sequence[Paper], taxonomy: Taxonomy, workers: int
-               ) -> list[Callable[[], np.ndarray]]:
+def regex_jobs(ordered: Sequence[Paper], taxonomy: Taxonomy, workers: int,
+               per_worker: int = SLICES_PER_WORKER) -> list[Callable[[], np.ndarray]]:
     """Jobs scoring consecutive slices of `ordered` (the corpus' papers, in row order) by the
     topics' regular expressions: keywords that are not phrases, and patterns.
 
-    They need no corpus, so they can run while it is built; `topics_of` takes their results.
+    They need no corpus, so they can run before it is built; `topics_of` takes their results.
     """
     patterns = tuple(_regex(topic) for topic in taxonomy.topics)
     return slice_jobs(lambda start, stop: _regex_scores(ordered[start:stop], patterns),
-                      len(ordered), workers)
+                      len(ordered), workers, per_worker)
 
 
 def topics_of(corpus: Corpus, taxonomy: Taxonomy, regex_scores: Sequence[np.ndarray]
