@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from functools import partial
 
@@ -61,3 +62,22 @@ def test_a_failed_job_fails_its_result_with_its_own_error() -> None:
         assert started.result(0)[0] == 0
         with pytest.raises(ValueError, match="job 1 failed"):
             started.results(1)
+
+
+def _collector() -> tuple[bool, int]:
+    return gc.isenabled(), gc.get_freeze_count()
+
+
+@pytest.mark.parametrize("collecting", [False, True])
+def test_a_worker_never_collects_what_it_inherited_and_collects_as_the_parent(
+        collecting: bool) -> None:
+    was = gc.isenabled()
+    (gc.enable if collecting else gc.disable)()
+    try:
+        inherited = [[] for _ in range(1000)]  # tracked objects the workers inherit
+        with start_jobs([_collector, _collector], 2) as started:
+            found = started.results()
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert inherited and all(enabled == collecting for enabled, _ in found)
+    assert all(frozen >= len(inherited) for _, frozen in found)
