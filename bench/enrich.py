@@ -4,10 +4,13 @@ Usage: `python bench/enrich.py [--papers 1000,10000,50000] [--workers N] [--prof
 
 Each size runs in its own process (so peak RSS is that size's), on the first N records of
 `../shared/data/arxiv-cs-75k.jsonl.gz`, with the built-in taxonomy and default settings. It
-runs `enrich_papers` exactly as a build does, timing each of its stages, and prints one
-Markdown table: `wall / CPU` seconds per stage (CPU includes the worker processes), the total,
-peak RSS of the main process and of the largest worker. Loading the records and importing
-SciPy and scikit-learn (the last column) are not counted in the stages.
+runs `enrich_papers` exactly as a build does (the cyclic garbage collector paused, as `build()`
+pauses it), timing each of its stages, and prints one Markdown table: `wall / CPU` seconds per
+stage (CPU includes the worker processes, counted when a pool's workers end, which may be in a
+later stage), the total, peak RSS of the main process and of the largest worker. Loading the
+records and importing SciPy and scikit-learn (the last column) are not counted in the stages.
+Worker processes are not profiled: use `py-spy record --subprocesses -- python
+bench/enrich.py --child 50000`.
 `--workers 1` sets `LITREVIEW_WORKERS=1` (serial); `--profile DIR` writes a pyinstrument
 profile of each size (main process only). This module measures; it changes nothing.
 """
@@ -15,6 +18,7 @@ profile of each size (main process only). This module measures; it changes nothi
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import json
 import os
@@ -68,6 +72,7 @@ def measure(n: int, profile: Path | None) -> dict:
         from pyinstrument import Profiler
         profiler = Profiler(interval=0.005)
         profiler.start()
+    gc.disable()  # as `build()` runs every stage (see build._collector_paused)
     wall, cpu = time.perf_counter(), _cpu()
     enriched = enrich_papers(papers, Config(), taxonomy, timed)
     figures["total"] = [time.perf_counter() - wall, _cpu() - cpu]
