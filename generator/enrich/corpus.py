@@ -5,8 +5,9 @@ features are the candidate phrases of its chunks (see `text`), title phrases cou
 `TITLE_WEIGHT` times, acronyms the paper defines written out. Variants of one term are then
 merged column by column (`merge_map`): acronyms the corpus defines ("LLM" -> "large language
 model"), editors' aliases, and spellings with or without a space ("fine tuning", "finetuning").
-TF-IDF is scikit-learn's `TfidfTransformer`; every matrix is sparse. This module computes
-statistics only; choosing tags or related papers is done by their own modules.
+TF-IDF is scikit-learn's `TfidfTransformer`; every matrix is sparse. Slices of the papers can
+be analysed anywhere (`analysis_jobs`, see `pool`) and joined (`corpus_of`). This module
+computes statistics only; choosing tags or related papers is done by their own modules.
 """
 
 from __future__ import annotations
@@ -95,9 +96,10 @@ def phrases_of(text: str) -> set[str]:
 class _Counter:
     """Phrase counts of title and abstract rows, with one vocabulary in first-seen order.
 
-    Rows are counted as chunks first (the same chunks recur across a corpus), each distinct
-    chunk's phrases once, and the two are multiplied: (rows x chunks) @ (chunks x phrases).
-    Columns are numbered as a phrase-by-phrase pass over the rows would number them.
+    Rows are counted as chunks first (the same chunks recur across a corpus), then the phrases
+    of every distinct chunk at once (`ngrams`), and the two are multiplied: (rows x chunks) @
+    (chunks x phrases). Columns are numbered as a phrase-by-phrase pass over the rows would
+    number them.
     """
 
     def __init__(self) -> None:

@@ -131,7 +131,7 @@ def find_grams(grams: Grams, wanted: Grams) -> np.ndarray:
 
 def phrase_texts(grams: Grams, words: Sequence[str]) -> list[str]:
     """The phrase key of each row ("large language model")."""
-    table = np.array([*words, ""], dtype=object)  # a pad (-1) is the last entry
+    table = np.array(words, dtype=object)
     texts = np.empty(len(grams), dtype=object)
     length = (grams >= 0).sum(axis=1)
     for n in range(1, grams.shape[1] + 1):
