@@ -132,20 +132,17 @@ def track_templates(env: Any) -> None:
         setattr(env, method, tracked)
 
 
-def recorded(key: bytes, job: Job, digest: Callable[[tuple[Access, ...]], bytes] | None = None
-             ) -> Job:
-    """`job`, plus one reserved extra file carrying what it read, and the `digest` of those
-    reads when given (made where the job runs: in a worker, off the parent's critical path)."""
+def recorded(key: bytes, job: Job) -> Job:
+    """`job`, plus one reserved extra file carrying what it read."""
     def run() -> list[tuple[str, Any]]:
         global _recorder
         _recorder = set()
         try:
             files = list(job())
-            reads = tuple(_recorder)
+            reads = _recorder
         finally:
             _recorder = None
-        blob = pickle.dumps((reads, digest(reads) if digest is not None else None),
-                            pickle.HIGHEST_PROTOCOL)  # bytes: sent as they are
+        blob = pickle.dumps(tuple(reads), pickle.HIGHEST_PROTOCOL)  # bytes: sent as they are
         return [*files, (DEPS_PREFIX + key.hex(), blob)]
     return run
 

@@ -153,7 +153,7 @@ class PageMemo:
         self._kept: set[bytes] = set()
         self.deferred: set[bytes] = set()
         """Keys of out-of-date jobs whose files were kept (see `plan`)."""
-        self._ran: dict[bytes, tuple[tuple[Access, ...], tuple[Stat, ...], bytes | None]] = {}
+        self._ran: dict[bytes, tuple[tuple[Access, ...], tuple[Stat, ...]]] = {}
         self._pending: list[Stat] = []
 
     def instrument(self, renderer: Any) -> TrackedLibrary:
@@ -197,7 +197,7 @@ class PageMemo:
                 self._kept.add(key)
                 self.skipped += 1
                 continue
-            todo.append((kind, recorded(key, job, self._digest_reads)))
+            todo.append((kind, recorded(key, job)))
         return todo, partial(self._write, writer)
 
     def _plan_warm(self, jobs: Sequence[tuple[str, Job]], writer: Any, dirty: set[bytes],
@@ -221,7 +221,7 @@ class PageMemo:
                 keep += rels
                 (self.deferred if key in dirty else kept).add(key)
             else:
-                todo.append((kind, recorded(key, job, self._digest_reads)))
+                todo.append((kind, recorded(key, job)))
         self.skipped += len(kept)
         writer.keep_all(keep)
         return todo
@@ -256,9 +256,9 @@ class PageMemo:
         if not rel.startswith(DEPS_PREFIX):
             self._pending.append((rel, *writer.write(rel, data)))  # the stat it will publish
             return
-        reads, digest = pickle.loads(data)  # made by this build's workers (`memoreads.recorded`)
+        reads = pickle.loads(data)  # made by this build's own workers (`memoreads.recorded`)
         reads = tuple(self._canonical_read(a) for a in reads)
-        self._ran[bytes.fromhex(rel[len(DEPS_PREFIX):])] = (reads, tuple(self._pending), digest)
+        self._ran[bytes.fromhex(rel[len(DEPS_PREFIX):])] = (reads, tuple(self._pending))
         self._pending = []
 
     def _canonical_read(self, access: Access) -> Access:
@@ -277,13 +277,6 @@ class PageMemo:
                     canonical = ("call", access[1], args, access[3])
             self._canonical[access] = canonical
         return canonical
-
-    def _digest_reads(self, reads: tuple[Access, ...]) -> bytes | None:
-        """Where a job ran: the digest of its reads for its record, or None in a session (the
-        parent then resolves the values itself: the next warm build compares them)."""
-        if self.cache.in_session:
-            return None
-        return self._combined(tuple(self._canonical_read(a) for a in reads))
 
     def _unchanged(self, record: Record) -> bool:
         if self._combined(record.reads) != record.digest:
@@ -329,8 +322,8 @@ class PageMemo:
             return
         # A deferred job keeps its old record: its digest shows it out of date to the next build.
         records = {key: self.records[key] for key in (*self._kept, *self.deferred)}
-        for key, (reads, files, digest) in self._ran.items():
-            records[key] = Record(reads, digest or self._combined(reads), files)
+        for key, (reads, files) in self._ran.items():
+            records[key] = Record(reads, self._combined(reads), files)
         self.cache.remember(self.name, (self.global_key, records))
         if self.cache.in_session:
             self._keep_warm(records)

@@ -220,20 +220,3 @@ def _group_members(pgid: int) -> set[int]:
         if fields[0] != "Z" and int(fields[2]) == pgid:
             found.add(int(stat.parent.name))
     return found
-
-
-@pytest.mark.slow
-def test_pages_rendered_by_workers_are_reused_by_the_next_build(
-        project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Workers digest what their pages read for the page memo: a new process then proves
-    every page unchanged with those digests, and writes nothing."""
-    from generator.cache import BuildCache
-
-    root = tmp_path / "project"
-    shutil.copytree(project, root)
-    monkeypatch.setenv(parallel.ENV_WORKERS, "2")
-    first = build_pinned(root, tmp_path / "site", search_index=False, cache=BuildCache(root))
-    again = build_pinned(root, tmp_path / "site", search_index=False, cache=BuildCache(root),
-                         force=True)
-    assert first.workers == 2 and first.jobs_reused == 0
-    assert again.files_written == 0 and again.jobs_reused > 2 * ARXIV_PAPERS
