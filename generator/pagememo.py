@@ -148,6 +148,9 @@ class PageMemo:
         self.digester = self.warm.digester if self.warm is not None else Digester()
         self._values: dict[Access, Any] = {}
         self._job_keys: dict[Any, tuple[Any, bytes]] = {}
+        self._markers: dict[int, Any] = {}
+        """The renderer and the recording library by id, as job identities name them (filled by
+        `instrument`; `job_identity` adds the methods of the renderer it meets)."""
         self._digests: dict[int, tuple[Access, bytes]] = {}
         self._canonical: dict[Access, Access] = {}
         self._kept: set[bytes] = set()
@@ -162,6 +165,7 @@ class PageMemo:
         self.library = renderer.library
         register(self.library)
         renderer.library = self.tracked = TrackedLibrary(renderer.library)
+        self._markers = {id(renderer): "<renderer>", id(self.tracked): "<library>"}
         track_templates(renderer.env)
         self.renderer = renderer
         env = renderer.env
@@ -206,7 +210,7 @@ class PageMemo:
         identity, else by digest), no value it read changed, and its files are in the site.
         Called with every page of the site on every rebuild, so kept lean."""
         assert self.warm is not None
-        files, site, markers = self.warm.files, writer.old_files(), self._markers()
+        files, site, markers = self.warm.files, writer.old_files(), self._markers
         known, job_keys, kept = self.warm.job_keys, self._job_keys, self._kept
         todo: list[tuple[str, Job]] = []
         keep: list[str] = []
@@ -241,12 +245,9 @@ class PageMemo:
         return bool(needs) and old is not None and all(
             getattr(self.library, name) is getattr(old, name) for name in needs)
 
-    def _markers(self) -> dict[int, str]:
-        return {id(self.renderer): "<renderer>", id(self.tracked): "<library>"}
-
     def _job_key(self, job: Job) -> bytes:
         """The memo key of `job`: the digest of its shape."""
-        ident = job_identity(job, self._markers())
+        ident = job_identity(job, self._markers)
         key = self.digester.digest(_shape(job, self.renderer))
         if ident is not None:
             self._job_keys[ident] = (job, key)  # the job keeps the ids in `ident` unique
