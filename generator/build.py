@@ -244,8 +244,9 @@ def _enriched_library(root: Path, config, cache: BuildCache, report: BuildReport
         report.unplaced = enrichment.unplaced
         # Editors' choices win over enrichment: their topics and tags, pinned/vetoed related.
         assert report.overlay is not None
-        enriched, issues = pin_notes(enrichment.papers, report.overlay.applied,
-                                     config.related.count)
+        applied = report.overlay.applied
+        spelling = reuse.spellings(enrichment.papers, [a.note.tags for a in applied], cache)
+        enriched, issues = pin_notes(enrichment.papers, applied, config.related.count, spelling)
         report.issues.extend(issues)
         enriched = reuse.interned("pinned", enriched, cache)
         return reuse.library(enriched, cache, enrichment.descriptions,

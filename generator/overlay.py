@@ -16,14 +16,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import reduce
 from itertools import chain
-from typing import Any
 
 from .dedupe import _merge as merge_entries  # the same merge rule as automatic de-duplication
 from .dedupe import make_slug
 from .model import Issue, Paper, Related, SourceRef, paper_id
 from .notes import Note, PaperIndex
 
-__all__ = ["Applied", "Overlay", "apply_notes", "pin_notes"]
+__all__ = ["Applied", "Overlay", "apply_notes", "pin_notes", "tag_spellings"]
 
 EDITORS_PICK = "editor's pick"
 
@@ -196,24 +195,7 @@ def edit_tags(tags: tuple[str, ...], note: Note,
     return tuple(out.values())
 
 
-_LAST_SPELLINGS: list[Any] = [(), (), {}]
-"""The papers, note tags and spellings of the last `pin_notes` call (see `_pinned_spellings`)."""
-
-
-def _pinned_spellings(papers: Sequence[Paper], applied: Sequence[Applied]) -> dict[str, str]:
-    """`_spellings` of the papers' and the notes' tags, reused while the papers have the same
-    tags in the same order and the notes the same tags: `serve` pins the same (reused)
-    enrichment again after every note edit, mostly the very same paper objects."""
-    note_tags = tuple(a.note.tags for a in applied)
-    old = _LAST_SPELLINGS[0]
-    if _LAST_SPELLINGS[1] != note_tags or len(old) != len(papers) or not all(
-            n is o or n.tags == o.tags for n, o in zip(papers, old, strict=True)):
-        spelling = _spellings([*(p.tags for p in papers), *note_tags])
-        _LAST_SPELLINGS[:] = [tuple(papers), note_tags, spelling]
-    return _LAST_SPELLINGS[2]
-
-
-def _spellings(tag_lists: Iterable[tuple[str, ...]]) -> dict[str, str]:
+def tag_spellings(tag_lists: Iterable[tuple[str, ...]]) -> dict[str, str]:
     """The most used spelling of every tag (ties: lower case first, then alphabetical)."""
     counts: dict[str, dict[str, int]] = {}
     for tag, n in Counter(chain.from_iterable(tag_lists)).items():  # counted in C: 50k papers
@@ -269,11 +251,13 @@ def apply_notes(notes: Sequence[Note], papers: Sequence[Paper],
                    tuple(state.issues))
 
 
-def pin_notes(papers: Sequence[Paper], applied: Sequence[Applied],
-              count: int) -> tuple[list[Paper], list[Issue]]:
-    """After enrichment: the notes' topics and tags win again; related picks first, vetoes out."""
+def pin_notes(papers: Sequence[Paper], applied: Sequence[Applied], count: int,
+              spelling: Mapping[str, str] | None = None) -> tuple[list[Paper], list[Issue]]:
+    """After enrichment: the notes' topics and tags win again; related picks first, vetoes out.
+    `spelling`: `tag_spellings` of the papers' and notes' tags, when the caller has it."""
     by_id = {a.paper_id: a for a in applied}
-    spelling = _pinned_spellings(papers, applied)
+    if spelling is None:
+        spelling = tag_spellings([*(p.tags for p in papers), *(a.note.tags for a in applied)])
     issues: list[Issue] = []
     out = []
     for paper in papers:

@@ -35,8 +35,9 @@ from .dedupe import assign_slugs, dedupe
 from .library import Library
 from .memoreads import untracked
 from .model import Paper
+from .overlay import tag_spellings
 
-__all__ = ["enriched", "identified", "interned", "library", "paper_record_text"]
+__all__ = ["enriched", "identified", "interned", "library", "paper_record_text", "spellings"]
 
 ENRICHED_FIELDS = ("topics", "tags", "related")
 """What enrichment adds to a paper; every other field is the input's."""
@@ -136,6 +137,24 @@ def enriched(papers: Sequence[Paper], config: Config, root: Path, cache: BuildCa
                 key, [tuple(getattr(p, f) for f in ENRICHED_FIELDS) for p in result.papers],
                 dict(result.descriptions), tuple(result.issues)))
     cache.session["enriched"] = (key, tuple(papers), result, settings)
+    return result
+
+
+def _tags_of(paper: Paper) -> tuple[str, ...]:
+    return paper.tags
+
+
+def spellings(papers: Sequence[Paper], note_tags: Sequence[tuple[str, ...]],
+              cache: BuildCache) -> dict[str, str]:
+    """`overlay.tag_spellings` of the papers' and the notes' tags, the last one while the
+    papers carry the same tags in the same order and the notes the same tags (`serve` pins
+    the same enrichment again after every note edit)."""
+    kept = cache.session.get("spellings")
+    note_tags = tuple(note_tags)
+    if kept is not None and kept[1] == note_tags and _same_in(_tags_of, kept[0], papers):
+        return kept[2]
+    result = tag_spellings([*(p.tags for p in papers), *note_tags])
+    cache.session["spellings"] = (tuple(papers), note_tags, result)
     return result
 
 
