@@ -15,7 +15,6 @@ only adopted by `adopt()`, after the site was published.
 
 from __future__ import annotations
 
-import functools
 import types
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from functools import partial
@@ -108,9 +107,7 @@ def _task_identity(task: Task, markers: dict[int, Hashable]) -> Hashable | None:
             out.append(arg)
             continue
         frozen = _FROZEN.get(kind)
-        if frozen is None:
-            frozen = _FROZEN[kind] = _frozen(kind)
-        if frozen:
+        if frozen if frozen is not None else _frozen(kind):
             out.append(id(arg))  # never equal to another entry (a str, a tuple, a marker)
         elif kind is types.MethodType:  # a method of the renderer, as a task's argument
             one = markers.get(id(arg))
@@ -135,12 +132,20 @@ def _task_identity(task: Task, markers: dict[int, Hashable]) -> Hashable | None:
 
 
 _FROZEN: dict[type, bool] = {}
+"""Type -> whether it is a frozen dataclass (read directly on the hot path of `_task_identity`)."""
 
 
-@functools.cache
 def _frozen(kind: type) -> bool:
-    params = getattr(kind, "__dataclass_params__", None)
-    return bool(params is not None and params.frozen)
+    known = _FROZEN.get(kind)
+    if known is None:
+        params = getattr(kind, "__dataclass_params__", None)
+        known = _FROZEN[kind] = bool(params is not None and params.frozen)
+    return known
+
+
+def _paths(record: Any) -> tuple[str, ...]:
+    """The site paths a memo record's job wrote (its file stats start with the path)."""
+    return tuple(stat[0] for stat in record.files)
 
 
 def _cell(cell: Any) -> Any:
@@ -180,8 +185,7 @@ class WarmState:
         for key, record in records.items():
             for access in record.reads:
                 self._add_reader(access, key)
-        self.files = {key: tuple(stat[0] for stat in record.files)
-                      for key, record in records.items()}
+        self.files = {key: _paths(record) for key, record in records.items()}
 
     def _add_reader(self, access: Access, key: bytes) -> None:
         keys = self.readers.get(access)
@@ -235,7 +239,7 @@ class WarmState:
         for key in ran:
             for access in records[key].reads:
                 self._add_reader(access, key)
-            self.files[key] = tuple(stat[0] for stat in records[key].files)
+            self.files[key] = _paths(records[key])
         self.values.update(self._fresh)
         self.values.update(values)
         self._fresh = {}
