@@ -370,7 +370,8 @@ def _write_site(writer: SiteWriter, library: Library, reviews: Sequence[Review],
     with report.stage("pages + render + write"):
         renderer = Renderer(make_environment(root / "templates", config), library, config,
                             reviews)
-        tracked = memo.instrument(renderer)  # jobs record what they read, to skip them next time
+        # Jobs record what they read, to skip them next time; serve's builds reuse the renderer.
+        renderer, tracked = memo.instrument(renderer)
         jobs = site_jobs(renderer, tracked, plan.off_reason)
         jobs, write = memo.plan(jobs, writer, defer=quick)
         times = render_pages(jobs, write, tick=progress("Rendering pages", len(jobs)))

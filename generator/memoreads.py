@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 __all__ = ["DEPS_PREFIX", "REF", "TrackedLibrary", "recorded", "register", "registry",
-           "track_templates", "untracked"]
+           "retarget", "track_templates", "untracked"]
 
 DEPS_PREFIX = "\0memo/"
 """Reserved path of the extra 'file' carrying a job's recorded reads (NUL: never a real path)."""
@@ -110,6 +110,12 @@ class TrackedLibrary:
             return _TrackedSeq(name, value)
         _record(("attr", name))
         return value
+
+
+def retarget(tracked: TrackedLibrary, library: Any) -> TrackedLibrary:
+    """`tracked`, now standing in for `library` (the same object: jobs naming it stay equal)."""
+    tracked._library = library
+    return tracked
 
 
 def untracked(library: Any) -> Any:

@@ -40,6 +40,7 @@ from .memoreads import (
     recorded,
     register,
     registry,
+    retarget,
     track_templates,
     untracked,
 )
@@ -66,6 +67,7 @@ class Record:
 
 _MISSING = "\0missing"
 _PLAIN = frozenset({str, int, float, bool, bytes, type(None)})
+_MAPPINGS = (dict, types.MappingProxyType)
 
 
 def _shape(obj: Any, renderer: Any, depth: int = 0) -> Any:
@@ -157,23 +159,39 @@ class PageMemo:
         self.deferred: set[bytes] = set()
         """Keys of out-of-date jobs whose files were kept (see `plan`)."""
         self._ran: dict[bytes, tuple[tuple[Access, ...], tuple[Stat, ...]]] = {}
+        self._plan: tuple[Sequence[tuple[str, Job]], list[bytes]] = ((), [])
+        """This build's jobs and their keys, in order (the next warm build compares)."""
+        self._changed: list[int] | None = None
+        """Where this build's jobs differ from the last build's (None: not compared)."""
+        self._kept_paths: set[str] | None = None
+        """The files of the kept jobs, when `_plan_warm` made them as a set."""
         self._pending: list[Stat] = []
 
-    def instrument(self, renderer: Any) -> TrackedLibrary:
-        """Make `renderer` record what its pages read; fix this build's global key. Returns
-        the recording library, for the other jobs (Markdown pages, outputs) to use too."""
-        self.library = renderer.library
-        register(self.library)
-        renderer.library = self.tracked = TrackedLibrary(renderer.library)
+    def instrument(self, renderer: Any) -> tuple[Any, TrackedLibrary]:
+        """Make `renderer` record what its pages read; fix this build's global key. Returns the
+        renderer to use (between the builds of one process: the last build's, rebound to this
+        build's inputs, so unchanged jobs compare equal to the last build's) and the recording
+        library, for the other jobs (Markdown pages, outputs) to use too."""
+        self.library = library = renderer.library
+        register(library)
+        warm = self.warm
+        if warm is not None and type(warm.renderer) is type(renderer):
+            renderer = warm.renderer.rebind(renderer.env, library, renderer.config,
+                                            renderer.reviews)
+            self.tracked = retarget(warm.tracked, library)
+        else:
+            self.tracked = TrackedLibrary(library)
+        renderer.library = self.tracked
         self._markers = {id(renderer): "<renderer>", id(self.tracked): "<library>"}
         track_templates(renderer.env)
         self.renderer = renderer
         env = renderer.env
-        settings = {k: v for k, v in vars(renderer).items() if k not in ("library", "env")}
+        settings = {k: v for k, v in vars(renderer).items()
+                    if k not in ("library", "env") and not k.startswith("_")}
         self.global_key = self.digester.digest((code_version(), settings, dict(env.globals),
                                        sorted(env.filters), sorted(env.tests),
                                        _theme_files(env)))
-        return renderer.library
+        return renderer, self.tracked
 
     def plan(self, jobs: Sequence[tuple[str, Job]], writer: Any, defer: bool = False
              ) -> tuple[list[tuple[str, Job]], Callable[[str, Any], None]]:
@@ -186,15 +204,19 @@ class PageMemo:
         # Warm (same process as the last build): the pages that read a changed value, found
         # by comparing objects; the others are unchanged without looking at them.
         found = self.warm.dirty(self._resolve, self._steady, self._same_attribute,
-                                WHOLE_COLLECTION) \
+                                self._changed_keys, WHOLE_COLLECTION) \
             if same_global and self.warm is not None else None
         if found is not None:
             dirty, waiting = found
-            todo = self._plan_warm(jobs, writer, dirty, waiting if defer else set())
+            keys, changed = self._warm_keys(jobs)
+            self._plan, self._changed = (jobs, keys), changed
+            todo = self._plan_warm(jobs, keys, changed, writer, dirty,
+                                   waiting if defer else set())
             return todo, partial(self._write, writer)
-        todo = []
+        todo, keys = [], []
         for kind, job in jobs:
             key = self._job_key(job)
+            keys.append(key)
             record = self.records.get(key) if same_global else None
             if record is not None and self._unchanged(record) and all(
                     writer.keep(stat[0]) for stat in record.files):
@@ -202,24 +224,104 @@ class PageMemo:
                 self.skipped += 1
                 continue
             todo.append((kind, recorded(key, job)))
+        self._plan = (jobs, keys)
         return todo, partial(self._write, writer)
 
-    def _plan_warm(self, jobs: Sequence[tuple[str, Job]], writer: Any, dirty: set[bytes],
-                   defer: set[bytes]) -> list[tuple[str, Job]]:
-        """`plan` between two builds of one process: a job is kept when its key is known (by
-        identity, else by digest), no value it read changed, and its files are in the site.
-        Called with every page of the site on every rebuild, so kept lean."""
+    def _warm_keys(self, jobs: Sequence[tuple[str, Job]]) -> tuple[list[bytes], list[int] | None]:
+        """The memo key of every job between two builds of one process, and where the jobs
+        differ from the last build's (None: everywhere). When the site has as many jobs as
+        last time, each job equal to the last build's job at its place (compared in C, see
+        `Task`) has that job's key; the others are named one by one."""
         assert self.warm is not None
-        files, site, markers = self.warm.files, writer.old_files(), self._markers
-        known, job_keys, kept = self.warm.job_keys, self._job_keys, self._kept
+        old_jobs, old_keys = self.warm.jobs, self.warm.keys
+        if len(old_jobs) != len(jobs):
+            return [self._warm_key(job) for _, job in jobs], None
+        keys = list(old_keys)
+        self._job_keys = self.warm.job_keys  # grows by the jobs named here, see `_keep_warm`
+        changed = [i for i, (new, old) in enumerate(zip(jobs, old_jobs, strict=True))
+                   if new != old]
+        for i in changed:
+            gone = job_identity(old_jobs[i][1], self._markers)
+            if gone is not None:
+                self._job_keys.pop(gone, None)  # the replaced job: its identity is not reused
+            keys[i] = self._warm_key(jobs[i][1])
+        return keys, changed
+
+    def _warm_key(self, job: Job) -> bytes:
+        """The key of `job` by its identity when a job of the last build had it, else by
+        digest."""
+        assert self.warm is not None
+        ident = job_identity(job, self._markers)
+        hit = self.warm.job_keys.get(ident) if ident is not None else None
+        key = hit[1] if hit is not None else self.digester.digest(_shape(job, self.renderer))
+        if ident is not None:
+            self._job_keys[ident] = (job, key)  # the job keeps the ids in `ident` unique
+        return key
+
+    def _plan_warm(self, jobs: Sequence[tuple[str, Job]], keys: list[bytes],
+                   changed: list[int] | None, writer: Any, dirty: set[bytes],
+                   defer: set[bytes]) -> list[tuple[str, Job]]:
+        """`plan` between two builds of one process: a job is kept when its key is known, no
+        value it read changed, and its files are in the site. Called with every page of the
+        site on every rebuild: set operations in C, a loop over the jobs that run."""
+        assert self.warm is not None
+        site = writer.old_files()
+        run = self._runs(keys, changed, dirty - defer)
+        kept = set(keys)
+        kept.difference_update([keys[i] for i in run])
+        if len(kept) + len(run) != len(keys):
+            return self._plan_each(jobs, keys, writer, dirty, defer)  # two jobs share a key
+        keep = self._kept_files(keys, kept, changed, run)
+        if not site.issuperset(keep):
+            return self._plan_each(jobs, keys, writer, dirty, defer)  # files left the site
+        self.deferred = kept & dirty
+        kept -= dirty
+        self._kept, self._kept_paths = kept, keep
+        self.skipped += len(kept)
+        writer.keep_all(keep)
+        return [(jobs[i][0], recorded(keys[i], jobs[i][1])) for i in run]
+
+    def _runs(self, keys: list[bytes], changed: list[int] | None, must: set[bytes]
+              ) -> list[int]:
+        """Where the jobs are that must run: a key that read a changed value (`must`) or has
+        no record. With the last build's jobs at the same places (`changed` given), found
+        through the last build's key positions without looking at the others."""
+        assert self.warm is not None
+        warm, files = self.warm, self.warm.files
+        if changed is None:
+            return [i for i, key in enumerate(keys) if key in must or key not in files]
+        if warm.positions is None:
+            warm.positions = dict(zip(warm.keys, range(len(warm.keys)), strict=True))
+        where = warm.positions
+        found = {i for i in changed if keys[i] in must or keys[i] not in files}
+        found.update(i for key in must if (i := where.get(key)) is not None and keys[i] == key)
+        return sorted(found)
+
+    def _kept_files(self, keys: list[bytes], kept: set[bytes], changed: list[int] | None,
+                    run: list[int]) -> set[str]:
+        """The files of the `kept` jobs: the last build's job files (`WarmState.job_files`)
+        less those of the jobs that changed or run, plus those of changed jobs kept; job by
+        job when the jobs are not the last build's at the same places."""
+        assert self.warm is not None
+        files, last = self.warm.files, self.warm.job_files
+        if changed is None or last is None:
+            return {rel for key in kept for rel in files[key]}
+        keep = set(last)
+        for key in [self.warm.keys[i] for i in changed] + [keys[i] for i in run]:
+            keep.difference_update(files.get(key, ()))
+        for i in changed:
+            if keys[i] in kept:
+                keep.update(files[keys[i]])
+        return keep
+
+    def _plan_each(self, jobs: Sequence[tuple[str, Job]], keys: list[bytes], writer: Any,
+                   dirty: set[bytes], defer: set[bytes]) -> list[tuple[str, Job]]:
+        """`_plan_warm` job by job: when two jobs share a key or a file left the site."""
+        assert self.warm is not None
+        files, site, kept = self.warm.files, writer.old_files(), self._kept
         todo: list[tuple[str, Job]] = []
         keep: list[str] = []
-        for kind, job in jobs:
-            ident = job_identity(job, markers)
-            hit = known.get(ident) if ident is not None else None
-            key = hit[1] if hit is not None else self.digester.digest(_shape(job, self.renderer))
-            if ident is not None:
-                job_keys[ident] = (job, key)  # the job keeps the ids in `ident` unique
+        for (kind, job), key in zip(jobs, keys, strict=True):
             rels = files.get(key) if key not in dirty or key in defer else None
             if rels is not None and site.issuperset(rels):
                 keep += rels
@@ -235,6 +337,17 @@ class PageMemo:
         assert self.warm is not None
         old = self.warm.library
         return old is not None and getattr(self.library, name, None) is getattr(old, name, 0)
+
+    def _changed_keys(self, name: str) -> set[Any] | None:
+        """The keys of library mapping `name` whose value is not the very same object as in
+        the last build's library (or is in only one of them); None when it cannot tell."""
+        assert self.warm is not None
+        old, new = getattr(self.warm.library, name, None), getattr(self.library, name, None)
+        if type(old) not in _MAPPINGS or type(new) not in _MAPPINGS:
+            return None
+        changed = {key for key, value in new.items() if old.get(key, _MISSING) is not value}
+        changed.update(old.keys() - new.keys())
+        return changed
 
     def _steady(self, method: str) -> bool:
         """True when library method `method` reads only attributes that are the very same
@@ -322,7 +435,9 @@ class PageMemo:
                 self._keep_warm(self.records)  # nothing ran, but the next build plans warm
             return
         # A deferred job keeps its old record: its digest shows it out of date to the next build.
-        records = {key: self.records[key] for key in (*self._kept, *self.deferred)}
+        records = dict(self.records)  # a copy (in C), less the jobs neither kept nor deferred
+        for key in records.keys() - self._kept - self.deferred:
+            del records[key]
         for key, (reads, files) in self._ran.items():
             records[key] = Record(reads, self._combined(reads), files)
         self.cache.remember(self.name, (self.global_key, records))
@@ -337,10 +452,21 @@ class PageMemo:
             warm.values = self._values
             warm.index(records)
         else:
-            dropped = [key for key in self.records if key not in records]
+            dropped = list(self.records.keys() - records.keys())
             warm.adopt(self._values, records, [k for k in self._ran if k in records], dropped,
                        self.records)
         warm.stale = (warm.stale - self._ran.keys()) | self.deferred
         warm.job_keys, warm.library = self._job_keys, self.library
+        if warm.positions is not None and self._changed is not None:
+            for i in self._changed:
+                warm.positions.pop(warm.keys[i], None)
+            warm.positions.update((self._plan[1][i], i) for i in self._changed)
+        else:
+            warm.positions = None
+        warm.jobs, warm.keys = self._plan
+        warm.job_files = self._kept_paths
+        if warm.job_files is not None:  # this build's own set: grown, not copied
+            warm.job_files.update(stat[0] for _, stats in self._ran.values() for stat in stats)
+        warm.renderer, warm.tracked = self.renderer, self.tracked
         self.digester.retain(registry)
         self.cache.session[self.name] = warm

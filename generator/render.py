@@ -121,10 +121,19 @@ class Renderer:
 
     def __init__(self, env: Environment, library: Library, config: Config,
                  reviews: Sequence[Any] = ()) -> None:
+        self._cards: dict[str, tuple[Paper, Any, Markup]] = {}
+        self.rebind(env, library, config, reviews)
+
+    def rebind(self, env: Environment, library: Library, config: Config,
+               reviews: Sequence[Any] = ()) -> Renderer:
+        """Render from these inputs from now on, as the same object: between the builds of one
+        process the page jobs, which name this renderer's methods, then compare equal to the
+        last build's (see `pagememo`). The card cache stays: a card checks its paper and
+        template."""
         self.env, self.library, self.config = env, library, config
         self.reviews = tuple(reviews)
-        self._cards: dict[str, tuple[Paper, Any, Markup]] = {}
         env.globals["paper_card"] = self.paper_card
+        return self
 
     def paper_card(self, paper: Paper) -> Markup:
         """`paper` as a list item (`_paper_card.html`), rendered once per paper and process

@@ -92,7 +92,7 @@ def _task_identity(task: Task, markers: dict[int, Hashable]) -> Hashable | None:
     (remembered in `markers` by the method object's id while it lives), nested tasks
     recursively, other simple values with their type. The common page job costs a few
     lookups: this runs for every page of the site on every warm rebuild."""
-    func = task.func
+    func, args = task
     owner = getattr(func, "__self__", None)
     if owner is None or type(owner) is types.ModuleType:
         out: list[Any] = [func]  # a function or builtin: alive as long as its module
@@ -101,7 +101,7 @@ def _task_identity(task: Task, markers: dict[int, Hashable]) -> Hashable | None:
         if marker is None:
             return None
         out = [func.__func__, marker]
-    for arg in task.args:
+    for arg in args:
         kind = type(arg)
         if kind is str:
             out.append(arg)
@@ -165,6 +165,16 @@ class WarmState:
         self.digester = digester
         self.job_keys: dict[Hashable, tuple[Any, bytes]] = {}
         """Job identity -> (the job, kept alive so the identity stays unique; its memo key)."""
+        self.jobs: Sequence[tuple[str, Any]] = ()
+        self.keys: list[bytes] = []
+        """The last build's jobs in order, and their memo keys (see `PageMemo._warm_keys`)."""
+        self.positions: dict[bytes, int] | None = None
+        """Memo key -> its place in `keys` (made when first needed)."""
+        self.job_files: set[str] | None = None
+        """Every file the last build's jobs made, when known as a set."""
+        self.renderer: Any = None
+        self.tracked: Any = None
+        """The last build's renderer and recording library, which the next build rebinds."""
         self.library: Any = None
         """The library of the last build (what `steady` methods read last time)."""
         self.values: dict[Access, Any] = {}
@@ -175,6 +185,10 @@ class WarmState:
         """The reads of `readers` by kind and name (e.g. every `by_id[...]` lookup)."""
         self.files: dict[bytes, tuple[str, ...]] = {}
         """Memo key -> the site paths its job wrote."""
+        self.complete = False
+        """Whether every read of `readers` has its value in `values` (else `dirty` cannot
+        tell; checked when reads are added, not on every build: reads hold terms, slow to
+        hash)."""
         self.stale: set[bytes] = set()
         """Memo keys of deferred jobs: out of date whatever their reads say, until they run."""
         self._fresh: dict[Access, Any] = {}
@@ -186,6 +200,7 @@ class WarmState:
             for access in record.reads:
                 self._add_reader(access, key)
         self.files = {key: _paths(record) for key, record in records.items()}
+        self.complete = self.readers.keys() <= self.values.keys()
 
     def _add_reader(self, access: Access, key: bytes) -> None:
         keys = self.readers.get(access)
@@ -196,20 +211,24 @@ class WarmState:
 
     def dirty(self, resolve: Callable[[Access], Any], steady: Callable[[str], bool],
               same_attribute: Callable[[str], bool],
+              changed_keys: Callable[[str], set[Any] | None] = lambda name: None,
               broad: frozenset[Access] = frozenset()) -> tuple[set[bytes], set[bytes]] | None:
         """Memo keys of the pages that read a value that changed, and those of them that read
         no changed value but the `broad` ones (whole collections) and so may wait; None when
         some read has no known previous value (then the caller checks digests, the cold way).
-        Calls of methods that are `steady` (same inputs as last time), and lookups in an
-        attribute that is the very same object as last time (`same_attribute`), are unchanged
-        without looking. Deferred pages (`stale`) are dirty, and may wait, until they run."""
-        if not self.readers.keys() <= self.values.keys():
+        Calls of methods that are `steady` (same inputs as last time), lookups in an attribute
+        that is the very same object as last time (`same_attribute`), and lookups of keys
+        whose value is the very same object (all but `changed_keys`), are unchanged without
+        looking. Deferred pages (`stale`) are dirty, and may wait, until they run."""
+        if not self.complete:
             return None
         narrow: set[bytes] = set()
         wide = set(self.stale)
-        for (kind, name), accesses in self.groups.items():
+        for (kind, name), group in self.groups.items():
             if (kind == "call" and steady(name)) or (kind == "item" and same_attribute(name)):
                 continue
+            changed = changed_keys(name) if kind == "item" else None
+            accesses = group if changed is None else [a for a in group if a[2] in changed]
             for access in accesses:
                 value, old = resolve(access), self.values[access]
                 if value is old or same_value(value, old):
@@ -243,4 +262,6 @@ class WarmState:
         self.values.update(self._fresh)
         self.values.update(values)
         self._fresh = {}
+        self.complete = self.complete and all(
+            access in self.values for key in ran for access in records[key].reads)
         self.records = records
