@@ -113,6 +113,15 @@ class Library:
     def with_papers(self, papers: Sequence[Paper]) -> Library:
         """This library's terms and links over `papers`, which must have the same ids, slugs,
         dates, titles and terms as this library's (only other fields changed)."""
+        old = self.papers
+        if len(papers) == len(old):  # an edit that kept every paper in its place: copy, replace
+            swapped = [i for i, (p, q) in enumerate(zip(papers, old, strict=True)) if p is not q]
+            if all(papers[i].id == old[i].id and papers[i].slug == old[i].slug for i in swapped):
+                by_id, by_slug = _copy(self.by_id), _copy(self.by_slug)
+                by_id.update((papers[i].id, papers[i]) for i in swapped)
+                by_slug.update((papers[i].slug, papers[i]) for i in swapped)
+                return replace(self, papers=tuple(papers), by_id=MappingProxyType(by_id),
+                               by_slug=MappingProxyType(by_slug))
         ordered = tuple(sorted(papers, key=lambda p: p.slug))
         return replace(self, papers=ordered,
                        by_id=MappingProxyType({p.id: p for p in ordered}),
@@ -136,6 +145,11 @@ class Library:
     def term(self, kind: str, name: str) -> Term | None:
         """The term `name` of taxonomy `kind` (e.g. `("venues", "NeurIPS")`), or None."""
         return self.by_term.get((kind, name))
+
+
+def _copy(mapping: Mapping[str, Paper]) -> dict[str, Paper]:
+    """A dict copy of a dict or a read-only view of one (in C: no lookups)."""
+    return mapping.copy() if isinstance(mapping, dict | MappingProxyType) else dict(mapping)
 
 
 def _index(kind: Kind, papers: Sequence[Paper], least: int = 1) -> tuple[Term, ...]:

@@ -156,7 +156,10 @@ def recorded(key: bytes, job: Job) -> Job:
 def register(library: Any) -> None:
     """Put the library's papers and terms (dataclasses in its sequences and mappings) in the
     registry of this build. A sequence (or a mapping's values) is taken as a whole when its
-    first item is a dataclass instance: the library's collections are homogeneous."""
+    first item is a dataclass instance not registered yet: the library's collections are
+    homogeneous, and a mapping whose first value is registered (`by_id`, `by_slug`) is a view
+    of a sequence already taken. An object left out only costs speed: its reads and digests
+    are then made by value, or its page runs again."""
     registry.clear()
     for value in vars(library).values():
         if isinstance(value, Mapping):
@@ -166,8 +169,11 @@ def register(library: Any) -> None:
             groups = (value,)
         for group in groups:
             items = group if isinstance(group, tuple | list) else (group,)
-            if items and _instance(items[0]):
-                registry.update(zip(map(id, items), items, strict=True))
+            if not items or id(items[0]) in registry:
+                continue
+            if not _instance(items[0]):
+                break  # the collection holds no dataclasses (e.g. the term links)
+            registry.update(zip(map(id, items), items, strict=True))
 
 
 def _instance(item: Any) -> bool:

@@ -232,11 +232,10 @@ class PaperIndex:
     def __init__(self, papers: Sequence[Paper], aliases: Mapping[str, str] | None = None
                  ) -> None:
         self.papers = papers
-        exact: dict[str, str] = dict(aliases or {})
-        for paper in papers:
-            exact[paper.slug] = exact[paper.id] = paper.id
-            if not paper.title_missing:
-                exact.setdefault(paper.title, paper.id)
+        # A slug or id names its (last) paper; else an alias; else a title its first paper.
+        exact = {p.title: p.id for p in reversed(papers) if not p.title_missing}
+        exact.update(aliases or {})
+        exact.update({name: p.id for p in papers for name in (p.slug, p.id)})
         self.exact: Mapping[str, str] = exact
 
     @classmethod

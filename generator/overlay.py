@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import reduce
+from functools import cached_property, reduce
 from itertools import chain
 
 from .dedupe import _merge as merge_entries  # the same merge rule as automatic de-duplication
@@ -58,9 +58,14 @@ class _State:
 
     def __init__(self, papers: Sequence[Paper], raw: Sequence[Paper]) -> None:
         self.papers: dict[str, Paper] = {p.id: p for p in papers}
-        self.entries = {e.sources[0]: e for e in raw if e.sources}
+        self.raw = raw
         self.aliases: dict[str, str] = {}
         self.issues: list[Issue] = []
+
+    @cached_property
+    def entries(self) -> dict[SourceRef, Paper]:
+        """Every entry before merging, by its first source (made when a note splits one)."""
+        return {e.sources[0]: e for e in self.raw if e.sources}
 
     def rename(self, old: Paper, new_id: str) -> None:
         """Keep `old`'s slug, id and title as names of paper `new_id`."""

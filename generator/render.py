@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -122,6 +123,7 @@ class Renderer:
     def __init__(self, env: Environment, library: Library, config: Config,
                  reviews: Sequence[Any] = ()) -> None:
         self._cards: dict[str, tuple[Paper, Any, Markup]] = {}
+        self._term_jobs: dict[tuple[str, Any], tuple[Any, int, list[Task]]] = {}
         self.rebind(env, library, config, reviews)
 
     def rebind(self, env: Environment, library: Library, config: Config,
@@ -184,6 +186,20 @@ class Renderer:
         return self._render(self.term_template(kind), path, kind=kind, term=term,
                             papers=papers, pagination=_pagination(base, number, pages))
 
+    def term_jobs(self, kind: Kind, wrap: Callable[..., Any] | None = None) -> list[Task]:
+        """A job for every page of every term of `kind` (see `page_jobs`): the very list of
+        the last call while the terms and the page size are the very same (a renderer kept
+        between the builds of `serve`)."""
+        terms, per = self.library.terms[kind.name], self.config.per_page
+        hit = self._term_jobs.get((kind.name, wrap))
+        if hit is not None and hit[0] is terms and hit[1] == per:
+            return hit[2]
+        make = Task if wrap is None else partial(Task, wrap)
+        jobs = [make(self.term_page, kind, term, number)
+                for term in terms for number in range(1, self.term_page_count(term) + 1)]
+        self._term_jobs[(kind.name, wrap)] = (terms, per, jobs)
+        return jobs
+
     def term_pages(self, kind: Kind, term: Term) -> Iterator[Page]:
         for number in range(1, self.term_page_count(term) + 1):
             yield self.term_page(kind, term, number)
@@ -227,24 +243,25 @@ PageJob = Callable[[], Page]
 """Renders one page; independent of every other job."""
 
 
-def page_jobs(renderer: Renderer, search_off: str | None = None) -> list[Task]:
+def page_jobs(renderer: Renderer, search_off: str | None = None,
+              wrap: Callable[..., Any] | None = None) -> list[Task]:
     """Every HTML page as a deferred job, in site order: home, papers, index pages per kind and
     term, reviews, search, map, 404. Jobs share nothing, so any slice can render in another
-    process.
+    process. With `wrap`, a job calls `wrap(page method, *arguments)` instead (e.g. to turn the
+    page into files).
     """
-    paper_page, term_page, count = renderer.paper, renderer.term_page, renderer.term_page_count
-    jobs = [Task(renderer.home)]
-    jobs += [Task(paper_page, paper) for paper in renderer.library.papers]
+    make = Task if wrap is None else partial(Task, wrap)
+    paper_page = renderer.paper
+    jobs = [make(renderer.home)]
+    jobs += [make(paper_page, paper) for paper in renderer.library.papers]
     for kind in KINDS:
-        jobs.append(Task(renderer.kind_index, kind))
-        jobs += [Task(term_page, kind, term, number)  # a job a page: see term_page
-                 for term in renderer.library.terms[kind.name]
-                 for number in range(1, count(term) + 1)]
-    jobs.append(Task(renderer.reviews_index))
-    jobs += [Task(renderer.review, review) for review in renderer.reviews]
-    jobs.append(Task(renderer.search, search_off))
-    jobs.append(Task(renderer.map_page))
-    jobs.append(Task(renderer.not_found))
+        jobs.append(make(renderer.kind_index, kind))
+        jobs += renderer.term_jobs(kind, wrap)  # a job a page: see term_page
+    jobs.append(make(renderer.reviews_index))
+    jobs += [make(renderer.review, review) for review in renderer.reviews]
+    jobs.append(make(renderer.search, search_off))
+    jobs.append(make(renderer.map_page))
+    jobs.append(make(renderer.not_found))
     return jobs
 
 

@@ -32,8 +32,8 @@ def site_jobs(renderer: Renderer, library: Any, search_off: str | None
     jobs = _output_jobs(library, renderer.config, renderer.reviews)
     jobs += [("pages (markdown)", Task(_markdown_page, paper, library))
              for paper in library.papers]
-    jobs += [("render (html)", Task(_html_page, job))
-             for job in page_jobs(renderer, search_off=search_off)]
+    jobs += [("render (html)", job)
+             for job in page_jobs(renderer, search_off=search_off, wrap=_html_page)]
     return jobs
 
 
@@ -59,8 +59,8 @@ def _markdown_page(paper: Paper, library: Library) -> tuple[tuple[str, str]]:
     return ((f"papers/{paper.slug}.md", paper_to_markdown(paper, library)),)
 
 
-def _html_page(render: Task) -> tuple[tuple[str, str]]:
-    page: Page = render()
+def _html_page(render: Callable[..., Page], *args: Any) -> tuple[tuple[str, str]]:
+    page = render(*args)
     return ((page.path, page.text),)
 
 

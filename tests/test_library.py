@@ -103,3 +103,21 @@ def test_tags_below_the_threshold_get_no_term_but_keep_their_slug() -> None:
               replace(_paper("p2", "Two"), tags=("a-b",))]
     tags = Library.build(papers, min_tag_papers=2).terms["tags"]
     assert [(t.name, t.slug) for t in tags] == [("a-b", "a-b-x")]
+
+
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_with_papers_gives_the_library_a_fresh_build_gives(shuffled: bool) -> None:
+    papers = [_paper(f"p{i}", f"Paper {i}", f"2024-01-{i + 1:02d}") for i in range(9)]
+    library = Library.build(papers)
+    edited = [replace(p, abstract="Edited.") if p.id in ("p3", "p7") else p
+              for p in library.papers]
+    if shuffled:  # not in the library's order: sorted, every lookup made again
+        random.Random(4).shuffle(edited)
+    after = library.with_papers(edited)
+    fresh = Library.build(edited)
+    assert after.papers == fresh.papers
+    assert dict(after.by_id) == dict(fresh.by_id) and dict(after.by_slug) == dict(fresh.by_slug)
+    assert list(after.by_id) == list(fresh.by_id), "same order as a fresh build"
+    assert after.by_id["p3"].abstract == "Edited." and after.by_slug["p7"].abstract == "Edited."
+    assert library.by_id["p3"].abstract == "", "the old library is untouched"
+    assert after.terms is library.terms

@@ -124,11 +124,18 @@ def test_a_note_edit_reuses_enrichment_and_plans_pages_without_digests(
 
     monkeypatch.setattr(generator.enrich, "enrich", fail)  # enrichment must be reused
     monkeypatch.setattr(PageMemo, "_unchanged", fail)  # no page proven unchanged by digests
+    named: list[object] = []
+    name_one = PageMemo._warm_key
+    monkeypatch.setattr(PageMemo, "_warm_key", lambda memo, job: named.append(job) or
+                        name_one(memo, job))
     report = build(project, out, cache)
     page = out / "papers" / NOTE.removesuffix(".md") / "index.html"
     assert "the appendix has the proof sketch" in page.read_text(encoding="utf-8")
     assert 0 < len(report.changed_paths) <= 5, report.changed_paths
     assert report.jobs_reused > 1000
+    # Jobs equal to the last build's at their place keep its keys: only the edited paper's
+    # two pages and the few jobs made of fresh objects (the site-wide files) are named.
+    assert 2 <= len(named) <= 12, named
 
 
 def test_a_new_process_reuses_enrichment_from_disk(project: Path, tmp_path: Path,
