@@ -3,7 +3,8 @@
 Values are pickled (functions by name, read-only mappings as dicts) and hashed with BLAKE2b.
 This build's papers and terms (`memoreads.registry`) are digested once each and stand in the
 digest of everything holding them by their own digest. A value that cannot be pickled gets a
-random digest that nothing will ever match: a page reading it always renders again. This module
+random digest that nothing will ever match: a page reading it always renders again.
+`job_shape` describes a page job (its function and arguments) as such a value. This module
 digests; it does not record reads (`memoreads`) or decide what to render (`pagememo`).
 """
 
@@ -17,11 +18,16 @@ import os
 import pickle
 import types
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
-from .memoreads import registry
+from .memoreads import TrackedLibrary, registry
+from .parallel import Task
 
-__all__ = ["Digester", "fingerprint"]
+__all__ = ["Digester", "fingerprint", "job_shape"]
+
+_PLAIN = frozenset({str, int, float, bool, bytes, type(None)})
+_MISSING = "\0missing"
 
 
 @functools.cache
@@ -92,3 +98,42 @@ class _Pickler(pickle.Pickler):
 def fingerprint(value: Any) -> bytes:
     """A digest of `value` (equal values: equal digests); a unique one if it cannot be made."""
     return Digester().digest(value)
+
+
+def job_shape(obj: Any, renderer: Any, depth: int = 0) -> Any:
+    """A picklable description of a job: functions by name, their arguments by value.
+
+    The renderer and the library stand for themselves: what a job reads of them is recorded
+    separately (reads) or belongs to the global key (the renderer's settings).
+    """
+    if depth > 8:
+        return obj
+    if obj is renderer:
+        return ("<renderer>",)
+    if isinstance(obj, TrackedLibrary):
+        return ("<library>",)
+    if type(obj) is Task:  # arguments that are papers, terms or plain values: as they are
+        return ("task", job_shape(obj.func, renderer, depth + 1), tuple(
+            a if type(a) in _PLAIN or id(a) in registry else job_shape(a, renderer, depth + 1)
+            for a in obj.args))
+    if isinstance(obj, partial):
+        return ("partial", job_shape(obj.func, renderer, depth + 1),
+                job_shape(obj.args, renderer, depth + 1),
+                tuple(sorted((k, job_shape(v, renderer, depth + 1))
+                             for k, v in obj.keywords.items())))
+    if isinstance(obj, types.MethodType):
+        return ("method", obj.__func__.__module__, obj.__func__.__qualname__,
+                job_shape(obj.__self__, renderer, depth + 1))
+    if isinstance(obj, types.FunctionType):
+        cells = tuple(job_shape(_cell(c), renderer, depth + 1) for c in obj.__closure__ or ())
+        return ("function", obj.__module__, obj.__qualname__, cells)
+    if isinstance(obj, tuple):
+        return tuple(job_shape(item, renderer, depth + 1) for item in obj)
+    return obj
+
+
+def _cell(cell: Any) -> Any:
+    try:
+        return cell.cell_contents
+    except ValueError:  # an empty cell
+        return _MISSING

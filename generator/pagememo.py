@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from .cache import BuildCache, code_version
-from .digest import Digester, fingerprint
+from .digest import Digester, fingerprint, job_shape
 from .memoreads import (
     DEPS_PREFIX,
     REF,
@@ -44,7 +44,6 @@ from .memoreads import (
     track_templates,
     untracked,
 )
-from .parallel import Task
 from .warmmemo import WarmState, job_identity
 
 __all__ = ["PageMemo", "TrackedLibrary", "fingerprint", "untracked"]
@@ -66,40 +65,7 @@ class Record:
 
 
 _MISSING = "\0missing"
-_PLAIN = frozenset({str, int, float, bool, bytes, type(None)})
 _MAPPINGS = (dict, types.MappingProxyType)
-
-
-def _shape(obj: Any, renderer: Any, depth: int = 0) -> Any:
-    """A picklable description of a job: functions by name, their arguments by value.
-
-    The renderer and the library stand for themselves: what a job reads of them is recorded
-    separately (reads) or belongs to the global key (the renderer's settings).
-    """
-    if depth > 8:
-        return obj
-    if obj is renderer:
-        return ("<renderer>",)
-    if isinstance(obj, TrackedLibrary):
-        return ("<library>",)
-    if type(obj) is Task:  # arguments that are papers, terms or plain values: as they are
-        return ("task", _shape(obj.func, renderer, depth + 1), tuple(
-            a if type(a) in _PLAIN or id(a) in registry else _shape(a, renderer, depth + 1)
-            for a in obj.args))
-    if isinstance(obj, partial):
-        return ("partial", _shape(obj.func, renderer, depth + 1),
-                _shape(obj.args, renderer, depth + 1),
-                tuple(sorted((k, _shape(v, renderer, depth + 1))
-                             for k, v in obj.keywords.items())))
-    if isinstance(obj, types.MethodType):
-        return ("method", obj.__func__.__module__, obj.__func__.__qualname__,
-                _shape(obj.__self__, renderer, depth + 1))
-    if isinstance(obj, types.FunctionType):
-        cells = tuple(_shape(_cell(c), renderer, depth + 1) for c in obj.__closure__ or ())
-        return ("function", obj.__module__, obj.__qualname__, cells)
-    if isinstance(obj, tuple):
-        return tuple(_shape(item, renderer, depth + 1) for item in obj)
-    return obj
 
 
 def _theme_files(env: Any) -> list[tuple[str, bytes]]:
@@ -112,13 +78,6 @@ def _theme_files(env: Any) -> list[tuple[str, bytes]]:
                 if path.is_file():
                     found.append((str(path), hashlib.blake2b(path.read_bytes()).digest()))
     return found
-
-
-def _cell(cell: Any) -> Any:
-    try:
-        return cell.cell_contents
-    except ValueError:  # an empty cell
-        return _MISSING
 
 
 def _stat(out: str, rel: str) -> Stat | None:
@@ -253,7 +212,7 @@ class PageMemo:
         assert self.warm is not None
         ident = job_identity(job, self._markers)
         hit = self.warm.job_keys.get(ident) if ident is not None else None
-        key = hit[1] if hit is not None else self.digester.digest(_shape(job, self.renderer))
+        key = hit[1] if hit is not None else self.digester.digest(job_shape(job, self.renderer))
         if ident is not None:
             self._job_keys[ident] = (job, key)  # the job keeps the ids in `ident` unique
         return key
@@ -266,12 +225,12 @@ class PageMemo:
         site on every rebuild: set operations in C, a loop over the jobs that run."""
         assert self.warm is not None
         site = writer.old_files()
-        run = self._runs(keys, changed, dirty - defer)
+        run = self.warm.runs(keys, changed, dirty - defer)
         kept = set(keys)
         kept.difference_update([keys[i] for i in run])
         if len(kept) + len(run) != len(keys):
             return self._plan_each(jobs, keys, writer, dirty, defer)  # two jobs share a key
-        keep = self._kept_files(keys, kept, changed, run)
+        keep = self.warm.kept_files(keys, kept, changed, run)
         if not site.issuperset(keep):
             return self._plan_each(jobs, keys, writer, dirty, defer)  # files left the site
         self.deferred = kept & dirty
@@ -280,39 +239,6 @@ class PageMemo:
         self.skipped += len(kept)
         writer.keep_all(keep)
         return [(jobs[i][0], recorded(keys[i], jobs[i][1])) for i in run]
-
-    def _runs(self, keys: list[bytes], changed: list[int] | None, must: set[bytes]
-              ) -> list[int]:
-        """Where the jobs are that must run: a key that read a changed value (`must`) or has
-        no record. With the last build's jobs at the same places (`changed` given), found
-        through the last build's key positions without looking at the others."""
-        assert self.warm is not None
-        warm, files = self.warm, self.warm.files
-        if changed is None:
-            return [i for i, key in enumerate(keys) if key in must or key not in files]
-        if warm.positions is None:
-            warm.positions = dict(zip(warm.keys, range(len(warm.keys)), strict=True))
-        where = warm.positions
-        found = {i for i in changed if keys[i] in must or keys[i] not in files}
-        found.update(i for key in must if (i := where.get(key)) is not None and keys[i] == key)
-        return sorted(found)
-
-    def _kept_files(self, keys: list[bytes], kept: set[bytes], changed: list[int] | None,
-                    run: list[int]) -> set[str]:
-        """The files of the `kept` jobs: the last build's job files (`WarmState.job_files`)
-        less those of the jobs that changed or run, plus those of changed jobs kept; job by
-        job when the jobs are not the last build's at the same places."""
-        assert self.warm is not None
-        files, last = self.warm.files, self.warm.job_files
-        if changed is None or last is None:
-            return {rel for key in kept for rel in files[key]}
-        keep = set(last)
-        for key in [self.warm.keys[i] for i in changed] + [keys[i] for i in run]:
-            keep.difference_update(files.get(key, ()))
-        for i in changed:
-            if keys[i] in kept:
-                keep.update(files[keys[i]])
-        return keep
 
     def _plan_each(self, jobs: Sequence[tuple[str, Job]], keys: list[bytes], writer: Any,
                    dirty: set[bytes], defer: set[bytes]) -> list[tuple[str, Job]]:
@@ -361,7 +287,7 @@ class PageMemo:
     def _job_key(self, job: Job) -> bytes:
         """The memo key of `job`: the digest of its shape."""
         ident = job_identity(job, self._markers)
-        key = self.digester.digest(_shape(job, self.renderer))
+        key = self.digester.digest(job_shape(job, self.renderer))
         if ident is not None:
             self._job_keys[ident] = (job, key)  # the job keeps the ids in `ident` unique
         return key
@@ -457,13 +383,7 @@ class PageMemo:
                        self.records)
         warm.stale = (warm.stale - self._ran.keys()) | self.deferred
         warm.job_keys, warm.library = self._job_keys, self.library
-        if warm.positions is not None and self._changed is not None:
-            for i in self._changed:
-                warm.positions.pop(warm.keys[i], None)
-            warm.positions.update((self._plan[1][i], i) for i in self._changed)
-        else:
-            warm.positions = None
-        warm.jobs, warm.keys = self._plan
+        warm.moved(*self._plan, self._changed)
         warm.job_files = self._kept_paths
         if warm.job_files is not None:  # this build's own set: grown, not copied
             warm.job_files.update(stat[0] for _, stats in self._ran.values() for stat in stats)

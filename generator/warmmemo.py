@@ -240,6 +240,50 @@ class WarmState:
                     narrow |= self.readers[access]
         return narrow | wide, wide - narrow
 
+    def runs(self, keys: list[bytes], changed: list[int] | None, must: set[bytes]
+             ) -> list[int]:
+        """Where this build's jobs (`keys`) are that must run: a key that read a changed value
+        (`must`) or has no record. With the last build's jobs at the same places but
+        `changed`, found through the last build's key positions without looking at the
+        others."""
+        files = self.files
+        if changed is None:
+            return [i for i, key in enumerate(keys) if key in must or key not in files]
+        if self.positions is None:
+            self.positions = dict(zip(self.keys, range(len(self.keys)), strict=True))
+        where = self.positions
+        found = {i for i in changed if keys[i] in must or keys[i] not in files}
+        found.update(i for key in must if (i := where.get(key)) is not None and keys[i] == key)
+        return sorted(found)
+
+    def kept_files(self, keys: list[bytes], kept: set[bytes], changed: list[int] | None,
+                   run: list[int]) -> set[str]:
+        """The files of the `kept` jobs: the last build's job files (`job_files`) less those
+        of the jobs that changed or run, plus those of changed jobs kept; job by job when the
+        jobs are not the last build's at the same places."""
+        files, last = self.files, self.job_files
+        if changed is None or last is None:
+            return {rel for key in kept for rel in files[key]}
+        keep = set(last)
+        for key in [self.keys[i] for i in changed] + [keys[i] for i in run]:
+            keep.difference_update(files.get(key, ()))
+        for i in changed:
+            if keys[i] in kept:
+                keep.update(files[keys[i]])
+        return keep
+
+    def moved(self, jobs: Sequence[tuple[str, Any]], keys: list[bytes],
+              changed: list[int] | None) -> None:
+        """After a published build: its jobs and keys are the last ones (`changed`: where
+        they differ from the previous ones, None when not compared)."""
+        if self.positions is not None and changed is not None:
+            for i in changed:
+                self.positions.pop(self.keys[i], None)
+            self.positions.update((keys[i], i) for i in changed)
+        else:
+            self.positions = None
+        self.jobs, self.keys = jobs, keys
+
     def adopt(self, values: Mapping[Access, Any], records: Mapping[bytes, Any],
               ran: Sequence[bytes], dropped: Sequence[bytes], old: Mapping[bytes, Any]) -> None:
         """After a published build: take this build's values and records as the last ones."""
