@@ -72,7 +72,12 @@ class Digester:
         if known is None:
             state = (type(obj).__module__, type(obj).__qualname__,
                      tuple(getattr(obj, name) for name in _field_names(type(obj))))
-            known = self._known[id(obj)] = (obj, self.digest(state))  # obj kept: ids stay unique
+            try:  # plain values all through (a paper's strings, numbers, sources): pickled in C
+                digest = hashlib.blake2b(pickle.dumps(state, pickle.HIGHEST_PROTOCOL),
+                                         digest_size=16).digest()
+            except Exception:  # a read-only mapping, a lock...: the digest pickler's way
+                digest = self.digest(state)
+            known = self._known[id(obj)] = (obj, digest)  # obj kept: ids stay unique
         return known[1]
 
 

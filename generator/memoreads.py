@@ -138,8 +138,8 @@ def track_templates(env: Any) -> None:
         setattr(env, method, tracked)
 
 
-def recorded(key: bytes, job: Job) -> Job:
-    """`job`, plus one reserved extra file carrying what it read."""
+def recorded(name: str, job: Job) -> Job:
+    """`job`, plus one reserved extra file, `DEPS_PREFIX + name`, carrying what it read."""
     def run() -> list[tuple[str, Any]]:
         global _recorder
         _recorder = set()
@@ -149,7 +149,7 @@ def recorded(key: bytes, job: Job) -> Job:
         finally:
             _recorder = None
         blob = pickle.dumps(tuple(reads), pickle.HIGHEST_PROTOCOL)  # bytes: sent as they are
-        return [*files, (DEPS_PREFIX + key.hex(), blob)]
+        return [*files, (DEPS_PREFIX + name, blob)]
     return run
 
 

@@ -117,7 +117,7 @@ class PageMemo:
         self._kept: set[bytes] = set()
         self.deferred: set[bytes] = set()
         """Keys of out-of-date jobs whose files were kept (see `plan`)."""
-        self._ran: dict[bytes, tuple[tuple[Access, ...], tuple[Stat, ...]]] = {}
+        self._ran: dict[bytes, Record] = {}
         self._plan: tuple[Sequence[tuple[str, Job]], list[bytes]] = ((), [])
         """This build's jobs and their keys, in order (the next warm build compares)."""
         self._changed: list[int] | None = None
@@ -172,6 +172,12 @@ class PageMemo:
             todo = self._plan_warm(jobs, keys, changed, writer, dirty,
                                    waiting if defer else set())
             return todo, partial(self._write, writer)
+        if not same_global or not self.records:
+            # Nothing to keep (a first build, or code or settings changed): every job runs,
+            # and each is named (digested) when its files come back, while workers render.
+            self._plan = (jobs, [b""] * len(jobs))
+            return [(kind, recorded(f"@{i}", job)) for i, (kind, job) in enumerate(jobs)], \
+                partial(self._write, writer)
         todo, keys = [], []
         for kind, job in jobs:
             key = self._job_key(job)
@@ -182,7 +188,7 @@ class PageMemo:
                 self._kept.add(key)
                 self.skipped += 1
                 continue
-            todo.append((kind, recorded(key, job)))
+            todo.append((kind, recorded(key.hex(), job)))
         self._plan = (jobs, keys)
         return todo, partial(self._write, writer)
 
@@ -238,7 +244,7 @@ class PageMemo:
         self._kept, self._kept_paths = kept, keep
         self.skipped += len(kept)
         writer.keep_all(keep)
-        return [(jobs[i][0], recorded(keys[i], jobs[i][1])) for i in run]
+        return [(jobs[i][0], recorded(keys[i].hex(), jobs[i][1])) for i in run]
 
     def _plan_each(self, jobs: Sequence[tuple[str, Job]], keys: list[bytes], writer: Any,
                    dirty: set[bytes], defer: set[bytes]) -> list[tuple[str, Job]]:
@@ -253,7 +259,7 @@ class PageMemo:
                 keep += rels
                 (self.deferred if key in dirty else kept).add(key)
             else:
-                todo.append((kind, recorded(key, job)))
+                todo.append((kind, recorded(key.hex(), job)))
         self.skipped += len(kept)
         writer.keep_all(keep)
         return todo
@@ -298,7 +304,14 @@ class PageMemo:
             return
         reads = pickle.loads(data)  # made by this build's own workers (`memoreads.recorded`)
         reads = tuple(self._canonical_read(a) for a in reads)
-        self._ran[bytes.fromhex(rel[len(DEPS_PREFIX):])] = (reads, tuple(self._pending))
+        name = rel[len(DEPS_PREFIX):]
+        if name.startswith("@"):  # a job of a build that keeps nothing: named now (see `plan`)
+            jobs, keys = self._plan
+            key = keys[int(name[1:])] = self._job_key(jobs[int(name[1:])][1])
+        else:
+            key = bytes.fromhex(name)
+        # Digested now, while the workers render, rather than all at the end.
+        self._ran[key] = Record(reads, self._combined(reads), tuple(self._pending))
         self._pending = []
 
     def _canonical_read(self, access: Access) -> Access:
@@ -361,11 +374,11 @@ class PageMemo:
                 self._keep_warm(self.records)  # nothing ran, but the next build plans warm
             return
         # A deferred job keeps its old record: its digest shows it out of date to the next build.
-        records = dict(self.records)  # a copy (in C), less the jobs neither kept nor deferred
+        # A copy (in C), less the jobs neither kept nor deferred.
+        records = dict(self.records) if self._kept or self.deferred else {}
         for key in records.keys() - self._kept - self.deferred:
             del records[key]
-        for key, (reads, files) in self._ran.items():
-            records[key] = Record(reads, self._combined(reads), files)
+        records.update(self._ran)
         self.cache.remember(self.name, (self.global_key, records))
         if self.cache.in_session:
             self._keep_warm(records)
@@ -386,7 +399,7 @@ class PageMemo:
         warm.moved(*self._plan, self._changed)
         warm.job_files = self._kept_paths
         if warm.job_files is not None:  # this build's own set: grown, not copied
-            warm.job_files.update(stat[0] for _, stats in self._ran.values() for stat in stats)
+            warm.job_files.update(stat[0] for record in self._ran.values() for stat in record.files)
         warm.renderer, warm.tracked = self.renderer, self.tracked
         self.digester.retain(registry)
         self.cache.session[self.name] = warm
