@@ -333,7 +333,8 @@ def _index_search(writer: SiteWriter, plan: SearchPlan, cache: BuildCache,
     """Index the whole new site, or keep the published index when no paper page changed since
     it was made (with `keep`, even when some did: it is then stale until a build re-indexes)."""
     previous = cache.recall("search")
-    fresh = not writer.differs(RECORD_GLOB) and cache.recall("search stale") is not True
+    fresh = plan.backend is not None and not writer.differs(RECORD_GLOB) \
+        and cache.recall("search stale") is not True
     if (plan.backend is not None and isinstance(previous, SearchResult) and previous.enabled
             and (keep or fresh) and writer.keep_tree(BUNDLE_DIR)):
         if not fresh:  # on disk at once: a `build` after a killed `serve` must re-index
