@@ -7,6 +7,10 @@ these extra inputs (e.g. the build date, which resolves yearless dates). Entries
 `.litreview-cache/` in the project (git-ignored), so a second `litreview build` does not parse
 unchanged listings again. A missing, stale or unreadable entry is recomputed, never an error.
 
+`kept()` keeps values by a digest of their inputs for code that has no cache at hand (the
+map's layout, drawn inside a page template, perhaps in a render worker): in the folder of the
+`BuildCache` made last in this process.
+
 This module does not know what is cached or the stage order; `build` decides. It caches
 per-file results and small named values; `reuse` decides when whole-collection stages (dedupe,
 enrichment, the library) may be reused, keeping them in `session` or as named values here.
@@ -24,10 +28,14 @@ from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-__all__ = ["CACHE_DIR", "BuildCache", "code_version"]
+__all__ = ["CACHE_DIR", "BuildCache", "back_name", "code_version", "kept"]
 
 CACHE_DIR = ".litreview-cache"
 T = TypeVar("T")
+KEPT_VERSIONS = 2
+"""Values `kept()` keeps per name: the current one and the one before (an edit undone)."""
+_kept_in: list[Path | None] = [None]
+"""The folder of the `BuildCache` made last in this process (None: in memory only)."""
 
 
 @lru_cache(maxsize=1)
@@ -39,6 +47,11 @@ def code_version() -> str:
         h.update(path.relative_to(package).as_posix().encode())
         h.update(path.read_bytes())
     return h.hexdigest()[:16]
+
+
+def back_name(out: Path) -> str:
+    """The name, in the cache folder, of the back buffer of output folder `out`."""
+    return f"back-{hashlib.sha256(str(out).encode()).hexdigest()[:16]}"
 
 
 def file_key(kind: str, path: Path, extra: str = "") -> str:
@@ -71,6 +84,9 @@ class BuildCache:
         (a `litreview serve` session), never written to disk (see `reuse`)."""
         self._used: set[str] = set()
         self._kinds: set[str] = set()
+        self._origins: dict[int, tuple[Any, str]] = {}
+        """Per-file results handed out (and the items of tuple results) by id: their keys."""
+        _kept_in[0] = self.directory
 
     def per_file(self, kind: str, path: Path, compute: Callable[[], T], extra: str = "") -> T:
         """The result of `compute()` for `path`, reused while the file's bytes are the same."""
@@ -81,7 +97,7 @@ class BuildCache:
         self._kinds.add(kind)
         if key in self._memory:
             self.hits += 1
-            return self._memory[key]
+            return self._noted(key, self._memory[key])
         value = self._load(key)
         if value is None:
             self.misses += 1
@@ -90,7 +106,20 @@ class BuildCache:
         else:
             self.hits += 1
         self._memory[key] = value
+        return self._noted(key, value)
+
+    def _noted(self, key: str, value: T) -> T:
+        for part in (value, *value) if isinstance(value, tuple) else (value,):
+            self._origins[id(part)] = (part, key)  # holding `part` keeps its id unique
         return value
+
+    def origin(self, value: Any) -> str | None:
+        """The key of the per-file result that `value` is (or is an item of, for a tuple
+        result) in this process, else None. The key digests the file's bytes, the code and the
+        extra inputs, so a stage made of per-file results can be keyed by theirs instead of
+        digesting them (`reuse`); results are never changed in place (builds share them)."""
+        hit = self._origins.get(id(value))
+        return hit[1] if hit is not None and hit[0] is value else None
 
     def back_folder(self, out: Path) -> Path | None:
         """Where the writer keeps the previous site of output `out` (its back buffer), or None
@@ -98,7 +127,7 @@ class BuildCache:
         if self.directory is None:
             return None
         self._ensure_directory()
-        return self.directory / f"back-{hashlib.sha256(str(out).encode()).hexdigest()[:16]}"
+        return self.directory / back_name(out)
 
     def _ensure_directory(self) -> None:
         if self.directory is not None and not self.directory.is_dir():
@@ -173,6 +202,7 @@ class BuildCache:
     def finish(self) -> None:
         """End of a build: forget entries this build did not use, in memory and on disk."""
         self._memory = {k: v for k, v in self._memory.items() if k in self._used}
+        self._origins = {i: o for i, o in self._origins.items() if o[1] in self._used}
         if self.directory is not None:
             # Kept state (page memos of other output folders) is small in number: never pruned.
             for kind in sorted(self._kinds - {"state"}):
@@ -185,3 +215,41 @@ class BuildCache:
             key = f"{kind_dir.name}/{entry.name.removesuffix('.pickle')}"
             if key not in self._used:
                 entry.unlink(missing_ok=True)
+
+
+def kept(name: str, key: str, compute: Callable[[], T]) -> T:
+    """`compute()`, or the value it gave in an earlier process for the same `key`.
+
+    `key` must digest everything `compute` reads, litreview's code included (`code_version`),
+    so that a value is right wherever it is found: the folder is that of the `BuildCache` made
+    last in this process, which code deep in rendering cannot be handed. Without one (a
+    build with no on-disk cache) nothing is kept. The newest `KEPT_VERSIONS` values of `name`
+    stay; a missing or unreadable one is computed again, never an error.
+    """
+    folder = _kept_in[0] / "kept" if _kept_in[0] is not None else None
+    if folder is None:
+        return compute()
+    path = folder / f"{name}-{key}.pickle"
+    try:
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    except Exception:  # missing, torn or foreign: computed again
+        pass
+    value = compute()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+        _prune_kept(folder, name)
+    except OSError:  # a read-only or full disk only costs speed
+        pass
+    return value
+
+
+def _prune_kept(folder: Path, name: str) -> None:
+    """Drop all but the newest `KEPT_VERSIONS` values of `name` (newest by mtime, then path)."""
+    values = sorted(folder.glob(f"{name}-*.pickle"), key=lambda p: (p.stat().st_mtime_ns, p))
+    for old in values[:-KEPT_VERSIONS]:
+        old.unlink(missing_ok=True)

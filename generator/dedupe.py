@@ -5,17 +5,20 @@ spacing ignored). The merged paper keeps every source, the union of links and li
 and the first value found for each single field. Entries whose title is missing match on their
 abstract instead. Slugs are ASCII, unique and depend only on the title (plus a short id suffix
 when two titles would collide). Editors' `same_as` overrides live in the notes stage.
+`rebuild` makes the same papers again from what matching found (kept by `reuse` between
+processes), without matching or slugifying.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from .model import Paper, paper_id, title_key
 from .slugs import slugify_text
 
-__all__ = ["assign_slugs", "dedupe", "identity_key", "make_slug"]
+__all__ = ["assign_slugs", "dedupe", "dedupe_entries", "identity_key", "make_slug", "rebuild"]
 
 _SINGLE_FIELDS = ("date", "venue", "authors_count", "organization", "upvotes")
 MAX_SLUG = 80
@@ -66,10 +69,18 @@ def dedupe(papers: Iterable[Paper]) -> tuple[list[Paper], int]:
     Entries match on the title key; an entry whose title is missing also matches any entry
     with the same abstract (so a file-name title joins its properly titled copy).
     """
+    entries = list(papers)
+    unique, _ = dedupe_entries(entries)
+    return unique, len(entries) - len(unique)
+
+
+def dedupe_entries(papers: Sequence[Paper]) -> tuple[list[Paper], list[tuple[int, ...]]]:
+    """`dedupe`'s papers, and for each the positions in `papers` of the entries merged into it,
+    in merge order: what `rebuild` needs to make the same papers again without matching."""
     groups: list[Paper] = []
+    members: list[list[int]] = []
     by_key: dict[str, int] = {}
-    count = 0
-    for paper in papers:
+    for index, paper in enumerate(papers):
         keys = [identity_key(paper)]
         if abstract := _abstract_key(paper):
             keys.append("abstract:" + abstract)
@@ -77,13 +88,24 @@ def dedupe(papers: Iterable[Paper]) -> tuple[list[Paper], int]:
         if found is not None and (keys[0] == identity_key(groups[found])
                                   or paper.title_missing or groups[found].title_missing):
             groups[found] = _merge(groups[found], paper)
-            count += 1
+            members[found].append(index)
         else:
             found = len(groups)
             groups.append(paper)
+            members.append([index])
         for k in keys:
             by_key.setdefault(k, found)
-    return [replace(p, id=paper_id(identity_key(p))) for p in groups], count
+    return ([replace(p, id=paper_id(identity_key(p))) for p in groups],
+            [tuple(m) for m in members])
+
+
+def rebuild(papers: Sequence[Paper], made: Iterable[tuple[tuple[int, ...], str, str]]
+            ) -> list[Paper]:
+    """The papers that `dedupe_entries` and then `assign_slugs` made from these very entries,
+    from what they found: for each paper, its entries' positions (`dedupe_entries`), its id
+    and its slug. Nothing is matched or slugified again."""
+    return [replace(functools.reduce(_merge, (papers[i] for i in members)), id=id_, slug=slug)
+            for members, id_, slug in made]
 
 
 def make_slug(paper: Paper) -> str:

@@ -3,9 +3,10 @@
 `BuildStamp.take()` digests everything a build reads: every file under `content/`,
 `litreview.yaml`, the project's `templates/` and the built-in theme, the generator's code and
 key library versions, the build date and the build options. After a successful build
-`BuildStamp.save()` stores that digest, the mtime of every folder of the output tree and the
-build's report under `.litreview-cache/`; `BuildStamp.unchanged_report()` gives that report back
-only while both still match, so a no-op rebuild of 50,000 papers parses nothing. A
+`BuildStamp.save()` stores that digest, the stamp (inode, mtime, ctime) of every folder of the
+output tree (from the list the writer kept at its commit, `sitelist`, else walked) and the
+build's report under `.litreview-cache/`; `BuildStamp.unchanged_report()` gives that report
+back only while both still match, so a no-op rebuild of 50,000 papers parses nothing. A
 missing, stale or unreadable stamp just means: build. This module knows nothing about stages;
 `build` decides when to ask.
 """
@@ -21,7 +22,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .cache import CACHE_DIR, code_version
+from . import sitelist
+from .cache import CACHE_DIR, back_name, code_version
+from .sitelist import FolderStamp
 
 __all__ = ["BuildStamp"]
 
@@ -74,20 +77,21 @@ def inputs_digest(root: Path, theme: Path, options: str,
     return h.hexdigest()
 
 
-def output_folders(out: Path) -> dict[str, int]:
-    """Every folder of the output tree (itself included) with its mtime in nanoseconds.
+def output_folders(out: Path) -> dict[str, FolderStamp]:
+    """Every folder of the output tree (itself included) with its inode, mtime and ctime.
 
-    A folder's mtime moves whenever a file or folder in it is created, deleted or renamed, which
-    is how the writer publishes every change; so these stamps notice any change the writer or
-    a person makes to the tree, except a file edited in place (`site/` is output: edit
+    A folder's mtime and ctime move whenever a file or folder in it is created, deleted or
+    renamed, which is how the writer publishes every change, and the ctime cannot be set back
+    (a copy that keeps mtimes still shows); so these stamps notice any change the writer or a
+    person makes to the tree, except a file edited in place (`site/` is output: edit
     `content/`).
     """
     folders = _walk(str(out), by_link_count=True)
     return folders if folders is not None else _walk(str(out), by_link_count=False) or {}
 
 
-def _walk(top: str, *, by_link_count: bool) -> dict[str, int] | None:
-    """Every folder under `top` with its mtime; with `by_link_count`, leaves are not listed.
+def _walk(top: str, *, by_link_count: bool) -> dict[str, FolderStamp] | None:
+    """Every folder under `top` with its stamp; with `by_link_count`, leaves are not listed.
 
     On POSIX file systems (ext4, XFS, tmpfs) a folder's link count is 2 plus its number of
     subfolders, so a folder with 2 links is a leaf and one `stat` of it is all it costs: most
@@ -95,12 +99,12 @@ def _walk(top: str, *, by_link_count: bool) -> dict[str, int] | None:
     Every folder that is listed (the top one always) checks that rule; where it fails (btrfs
     counts 1 link, some network file systems other numbers) the walk gives up and returns None.
     """
-    folders: dict[str, int] = {}
+    folders: dict[str, FolderStamp] = {}
     stack = [top]
     while stack:  # plain strings and scandir: a folder per paper page makes 50,000 of them
         folder = stack.pop()
         st = os.stat(folder)
-        folders[folder] = st.st_mtime_ns
+        folders[folder] = (st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
         if by_link_count and st.st_nlink == 2 and folder != top:
             continue
         with os.scandir(folder) as it:
@@ -111,12 +115,16 @@ def _walk(top: str, *, by_link_count: bool) -> dict[str, int] | None:
     return folders
 
 
-def folders_unchanged(folders: dict[str, int]) -> bool:
-    """True when every recorded folder still exists with the recorded mtime (no listing)."""
+def folders_unchanged(folders: dict[str, FolderStamp]) -> bool:
+    """True when every recorded folder still exists with the recorded stamp (no listing)."""
     try:
-        return all(os.stat(path).st_mtime_ns == mtime for path, mtime in folders.items())
+        for path, stamp in folders.items():
+            st = os.stat(path)
+            if (st.st_ino, st.st_mtime_ns, st.st_ctime_ns) != stamp:
+                return False
     except OSError:
         return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -150,13 +158,28 @@ class BuildStamp:
         """Record a successful build (atomically); a failure to record is not an error."""
         try:
             self.record.parent.mkdir(parents=True, exist_ok=True)
-            data = pickle.dumps((self.inputs, output_folders(self.out), report))
+            data = pickle.dumps((self.inputs, self._output_folders(), report))
             fd, tmp = tempfile.mkstemp(dir=self.record.parent, suffix=".tmp")
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
             os.replace(tmp, self.record)
         except OSError:
             return
+
+    def _output_folders(self) -> dict[str, FolderStamp]:
+        """`output_folders(out)`, taken from the list of the site the writer kept at its
+        commit (`sitelist`: the stamps of exactly these folders) while the site itself is
+        still the folder that commit published; else walked."""
+        listed = sitelist.load(sitelist.record_path(self.record.parent / back_name(self.out)))
+        top = str(self.out)
+        try:
+            current = os.stat(top)
+        except OSError:
+            return output_folders(self.out)
+        if listed is None or listed.folders.get("") != (
+                current.st_ino, current.st_mtime_ns, current.st_ctime_ns):
+            return output_folders(self.out)
+        return {f"{top}/{rel}" if rel else top: stamp for rel, stamp in listed.folders.items()}
 
     def forget(self) -> None:
         """Drop the record (a build is about to change the output)."""

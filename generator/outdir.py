@@ -5,8 +5,9 @@ files; `safe_parts` refuses a site path that could leave the site; `remove_ours`
 folders litreview made (marker file); `exchange` swaps the new site in with one atomic step
 where the system allows it. Below them, the few file operations a build makes by the ten
 thousand, on plain string paths (no `pathlib` objects): compare a file with bytes, make a
-folder once, create a new file, hard-link, list a site. The writer (`writer.py`) uses these;
-this module decides nothing about which files a site has.
+folder once, create a new file, hard-link, list a site; and the lock that makes a second build
+of one site wait, and the repair of a swap killed half-way. The writer (`writer.py`) uses
+these; this module decides nothing about which files a site has.
 """
 
 from __future__ import annotations
@@ -23,9 +24,14 @@ from pathlib import Path
 
 from .errors import UsageError
 
-__all__ = ["MARKER", "MARKER_TEXT", "check_output_dir", "create_file", "exchange", "link",
-           "make_folder", "remove_empty_parents", "remove_ours", "safe_parts", "same_bytes",
-           "same_file", "site_files"]
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; concurrent builds of one site are on you
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = ["MARKER", "MARKER_TEXT", "DirLock", "check_output_dir", "create_file", "exchange",
+           "link", "lock_output", "make_folder", "recover", "remove_empty_parents", "remove_ours",
+           "safe_parts", "same_bytes", "same_file", "site_files"]
 
 FileStat = tuple[int, int, int]
 """Size, mtime (ns) and inode of a file: what tells a file apart from a rewritten one."""
@@ -213,3 +219,29 @@ def remove_empty_parents(out: Path, path: Path) -> None:
             parent.rmdir()
         except OSError:
             return
+
+
+class DirLock:
+    """An exclusive advisory lock on the output's parent folder (no lock file left behind)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.fd = os.open(folder, os.O_RDONLY)
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+
+    def close(self) -> None:
+        os.close(self.fd)  # closing releases the lock
+
+
+def lock_output(out: Path) -> DirLock | None:
+    """Lock while building, so a second build of the same site waits for the first."""
+    if fcntl is None:
+        return None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return DirLock(out.parent)
+
+
+def recover(out: Path) -> None:
+    """Undo a swap that was killed between its two renames, so `out` is one whole site again."""
+    old = out.with_name(f".{out.name}.old")
+    if not out.exists() and old.exists():
+        os.replace(old, out)

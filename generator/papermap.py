@@ -6,7 +6,8 @@ vectors, reduces them with TruncatedSVD (latent semantic analysis) and lays them
 dimensions with Isomap (scikit-learn), which keeps neighbours in the text space near each
 other. Each point is a link to its paper with the title as hover text; the legend links the
 topics. Numerical work runs single-threaded (threadpoolctl), which makes it reproducible
-byte for byte and safe in forked render workers.
+byte for byte and safe in forked render workers. The layout is kept on disk by a digest of
+its inputs (`cache.kept`), so a new process draws an unchanged sample without scikit-learn.
 
 This module does not compute topics or related papers (`enrich`), and it draws only the map;
 the bar and column charts are in `charts`.
@@ -15,19 +16,22 @@ the bar and column charts are in `charts`.
 from __future__ import annotations
 
 import functools
+import hashlib
 import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib import metadata
 from typing import Any
 
 import numpy as np
 from markupsafe import Markup
 
+from .cache import code_version, kept
 from .charts import Url, _el, plural, shorten, svg_markup
 from .model import Paper
 
-__all__ = ["MAP_LIMIT", "MapPoint", "collection_map", "project", "sample_papers"]
+__all__ = ["MAP_LIMIT", "MapPoint", "collection_map", "project", "projection_key", "sample_papers"]
 
 MAP_LIMIT = 1200
 """Most points drawn: about 250 bytes each, so the map page stays under half a megabyte."""
@@ -36,6 +40,7 @@ MIN_PER_GROUP = 3
 COLOURS = 9
 """Topics with their own colour (largest first); the rest share a neutral one."""
 NEIGHBOURS = 10
+PROJECTION_LIBRARIES = ("scikit-learn", "scipy", "numpy", "threadpoolctl")
 WIDTH, HEIGHT, MARGIN = 800.0, 560.0, 14.0
 
 
@@ -113,9 +118,27 @@ def project(texts: Sequence[str]) -> np.ndarray:
 
 @functools.lru_cache(maxsize=2)
 def _remembered_projection(texts: tuple[str, ...]) -> np.ndarray:
-    """`project(texts)`, kept for the next build of this process: a `serve` session redraws
-    the map after every edit, and the sampled texts rarely change."""
-    return project(texts)
+    """`project(texts)`, kept for the next build of this process (a `serve` session redraws
+    the map after every edit, and the sampled texts rarely change) and on disk for the next
+    process (`cache.kept`: importing scikit-learn and fitting take seconds at 50,000 papers)."""
+    return kept("map-projection", projection_key(texts), functools.partial(project, texts))
+
+
+def projection_key(texts: Sequence[str]) -> str:
+    """Digest of everything `project` reads: the texts, litreview's code and the versions of
+    the numerical libraries (a new release may place points differently)."""
+    h = hashlib.sha256(code_version().encode())
+    for name in PROJECTION_LIBRARIES:
+        try:
+            h.update(f"\0{name}={metadata.version(name)}".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"\0{name}=none".encode())
+    h.update(len(texts).to_bytes(8, "little"))
+    for text in texts:
+        data = text.encode("utf-8", "surrogatepass")
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()[:32]
 
 
 def map_points(papers: Sequence[Paper], limit: int = MAP_LIMIT

@@ -5,7 +5,9 @@ for the stages that look at every paper at once, so that editing one note of a 5
 collection does not redo the work of the other 49,999:
 
 - `identified()`: de-duplication and slugs, reused while every listing's repaired papers are
-  the very same objects as in the last build of this process (a `litreview serve` session).
+  the very same objects as in the last build of this process (a `litreview serve` session);
+  between processes, remade from what matching found while the listings' per-file cache keys
+  (their bytes, the code, the build date) are the same.
 - `enriched()`: topics, tags and related links, reused while the enrichment inputs are equal:
   every field of every paper (in order) but the editorial ones (`EDITORIAL_FIELDS`), the
   related/tags settings, the taxonomy and the code. Kept in memory and on disk
@@ -31,7 +33,7 @@ from typing import Any
 
 from .cache import BuildCache, code_version
 from .config import Config
-from .dedupe import assign_slugs, dedupe
+from .dedupe import assign_slugs, dedupe_entries, rebuild
 from .library import Library
 from .memoreads import untracked
 from .model import Paper
@@ -62,14 +64,44 @@ def _same_in(view: Callable[[Paper], Any], old: Sequence[Paper], new: Sequence[P
 
 
 def identified(groups: Sequence[list[Paper]], cache: BuildCache) -> tuple[list[Paper], int]:
-    """`dedupe` and `assign_slugs` of the papers of every listing (`groups`, in build order)."""
+    """`dedupe` and `assign_slugs` of the papers of every listing (`groups`, in build order).
+
+    Between processes, what matching found (each paper's entries, id and slug) is kept by a
+    digest of the groups (`_groups_key`) and the papers are remade from it (`dedupe.rebuild`).
+    """
     kept = cache.session.get("identified")
     if kept is not None and _same_items(kept[0], groups):
         return kept[1]
-    unique, merged = dedupe(paper for group in groups for paper in group)
-    result = (assign_slugs(unique), merged)
-    cache.session["identified"] = (tuple(groups), result)
+    key, entries = _groups_key(groups, cache), [paper for group in groups for paper in group]
+    stored = cache.recall("identified")
+    if isinstance(stored, tuple) and len(stored) == 4 and stored[0] == key:
+        result, rows = (rebuild(entries, stored[1]), stored[2]), stored[3]
+    else:
+        unique, members = dedupe_entries(entries)
+        result = (assign_slugs(unique), len(entries) - len(unique))
+        rows = _rows_digest(result[0])
+        cache.remember("identified", (key, [(m, p.id, p.slug) for m, p in zip(
+            members, result[0], strict=True)], result[1], rows))
+    cache.session["identified"] = (tuple(groups), result, rows)
     return result
+
+
+def _groups_key(groups: Sequence[list[Paper]], cache: BuildCache) -> str:
+    """Digest of the listings' papers, in order: a group that is a per-file result of this
+    process stands for itself by its cache key (`BuildCache.origin`: the listing's bytes, the
+    code, the build date), any other by its pickled papers."""
+    h = hashlib.blake2b(f"identified\0{code_version()}\0{len(groups)}".encode(), digest_size=20)
+    for group in groups:
+        origin = cache.origin(group)
+        h.update(b"\1" + hashlib.blake2b(pickle.dumps(group, protocol=pickle.HIGHEST_PROTOCOL))
+                 .digest() if origin is None else b"\0" + origin.encode())
+    return h.hexdigest()
+
+
+def _rows_digest(papers: Sequence[Paper]) -> bytes:
+    """Digest of the enrichment inputs (`_key_row`) of `papers`, in order."""
+    rows = pickle.dumps([_key_row(p) for p in papers], protocol=pickle.HIGHEST_PROTOCOL)
+    return hashlib.blake2b(rows, digest_size=20).digest()
 
 
 def interned(name: str, papers: Sequence[Paper], cache: BuildCache) -> list[Paper]:
@@ -96,12 +128,30 @@ def _taxonomy_bytes(root: Path) -> bytes:
     return (project if project.is_file() else builtin_taxonomy_path()).read_bytes()
 
 
-def _enrichment_key(papers: Sequence[Paper], settings: tuple[Any, ...]) -> bytes:
+def _enrichment_key(papers: Sequence[Paper], settings: tuple[Any, ...],
+                    base: tuple[Any, ...] | None) -> bytes:
+    """Digest of the enrichment inputs of `papers`. With `base`, the last `identified` result
+    and the digest of its papers' rows, a paper whose row is that of the identified paper with
+    its id (most papers: notes touch few) is digested as that paper's position, which gives
+    the same key for the same rows and spares pickling 50,000 abstracts again."""
     h = hashlib.blake2b(digest_size=20)
     h.update(pickle.dumps((code_version(), settings, _KEY_FIELDS),
                           protocol=pickle.HIGHEST_PROTOCOL))
-    h.update(pickle.dumps([_key_row(p) for p in papers], protocol=pickle.HIGHEST_PROTOCOL))
+    position: dict[str, tuple[int, Paper]] = {}
+    if base is not None:
+        h.update(base[2])
+        position = {p.id: (i, p) for i, p in enumerate(base[1][0])}
+    rows = [_position_or_row(paper, position.get(paper.id)) for paper in papers]
+    h.update(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL))
     return h.digest()
+
+
+def _position_or_row(paper: Paper, identified: tuple[int, Paper] | None) -> Any:
+    """The position of the identified paper whose row `paper` has, else `paper`'s row."""
+    if identified is not None and (identified[1] is paper
+                                   or _key_row(identified[1]) == _key_row(paper)):
+        return identified[0]
+    return _key_row(paper)
 
 
 def enriched(papers: Sequence[Paper], config: Config, root: Path, cache: BuildCache,
@@ -118,7 +168,7 @@ def enriched(papers: Sequence[Paper], config: Config, root: Path, cache: BuildCa
     if session is not None and session[3] == settings and _same_in(_key_row, session[1], papers):
         key = session[0]  # the same inputs as last time: no need to digest 50,000 abstracts
     else:
-        key = _enrichment_key(papers, settings)
+        key = _enrichment_key(papers, settings, cache.session.get("identified"))
     if session is not None and session[0] == key:
         old_inputs, old_result = session[1], session[2]
         fresh = [o if n is i else replace(n, **{f: getattr(o, f) for f in ENRICHED_FIELDS})

@@ -112,11 +112,12 @@ def _every_folder(top: Path) -> set[str]:
     return {folder for folder, _, _ in os.walk(top)}  # symbolic links are not followed
 
 
-def test_output_folders_records_every_folder_and_its_mtime(tmp_path: Path) -> None:
+def test_output_folders_records_every_folder_and_its_stamp(tmp_path: Path) -> None:
     top = _folder_tree(tmp_path / "site")
     folders = output_folders(top)
     assert set(folders) == _every_folder(top) and len(folders) == 11
-    assert all(os.stat(f).st_mtime_ns == mtime for f, mtime in folders.items())
+    assert all((st.st_ino, st.st_mtime_ns, st.st_ctime_ns) == stamp
+               for f, stamp in folders.items() for st in [os.stat(f)])
 
 
 @pytest.mark.parametrize("links", [
@@ -131,7 +132,8 @@ def test_output_folders_lists_every_folder_where_link_counts_say_nothing(
 
     def stat(path: str) -> SimpleNamespace:
         st = real_stat(path)
-        return SimpleNamespace(st_mtime_ns=st.st_mtime_ns, st_nlink=links(st.st_nlink))
+        return SimpleNamespace(st_ino=st.st_ino, st_mtime_ns=st.st_mtime_ns,
+                               st_ctime_ns=st.st_ctime_ns, st_nlink=links(st.st_nlink))
 
     monkeypatch.setattr(os, "stat", stat)
     folders = output_folders(top)
