@@ -14,7 +14,8 @@ collection does not redo the work of the other 49,999:
   (`.litreview-cache/state/`), so a note's prose, status or rating edited between two
   `litreview build` runs skips enrichment too.
 - `library()`: the term indexes of the last library, reused while no paper's terms, date,
-  title or slug changed.
+  title or slug changed; kept on disk too, like the tag spellings (`spellings()`), both keyed
+  by the enrichment's key and the few papers notes changed (`_derived_key`).
 
 Reused results keep object identity for unchanged papers, which the page memo (`pagememo`)
 uses to skip unchanged pages cheaply. This module never decides what a stage computes; a
@@ -23,12 +24,15 @@ result is reused only when recomputing it would give the same value.
 
 from __future__ import annotations
 
+import copyreg
 import hashlib
+import io
 import operator
 import pickle
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields, replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from .cache import BuildCache, code_version
@@ -203,9 +207,34 @@ def spellings(papers: Sequence[Paper], note_tags: Sequence[tuple[str, ...]],
     note_tags = tuple(note_tags)
     if kept is not None and kept[1] == note_tags and _same_in(_tags_of, kept[0], papers):
         return kept[2]
-    result = tag_spellings([*(p.tags for p in papers), *note_tags])
+    key = _derived_key("spellings", papers, [tags for tags in note_tags if tags], cache, _tags_of)
+    stored = cache.recall("spellings")
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key:
+        result = stored[1]
+    else:
+        result = tag_spellings([*(p.tags for p in papers), *note_tags])
+        cache.remember("spellings", (key, result))
     cache.session["spellings"] = (tuple(papers), note_tags, result)
     return result
+
+
+def _derived_key(name: str, papers: Sequence[Paper], extra: Any, cache: BuildCache,
+                 view: Callable[[Paper], Any]) -> bytes:
+    """Digest of the `view`s of `papers` (what a stage after enrichment reads) and `extra`.
+
+    The papers of this build's enrichment are known by its key (`enriched`: the views read
+    nothing else); a paper whose view is that of the enriched paper in its place (all but the
+    few that notes pinned) is digested as its position, so 50,000 papers cost no pickling."""
+    h = hashlib.blake2b(pickle.dumps((name, code_version(), extra),
+                                     protocol=pickle.HIGHEST_PROTOCOL), digest_size=20)
+    basis = cache.session.get("enriched")
+    made: Sequence[Paper] = basis[2].papers if basis is not None else ()
+    if basis is not None:
+        h.update(basis[0])
+    rows = [i if i < len(made) and (p is made[i] or view(p) == view(made[i])) else view(p)
+            for i, p in enumerate(papers)]
+    h.update(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL))
+    return h.digest()
 
 
 def _terms_of(paper: Paper) -> tuple[Any, ...]:
@@ -216,18 +245,41 @@ def _terms_of(paper: Paper) -> tuple[Any, ...]:
 
 def library(papers: Sequence[Paper], cache: BuildCache, descriptions: Any,
             min_tag_papers: int) -> Library:
-    """`Library.build(...)`, reusing the last library's terms when no paper's terms changed."""
-    kept = cache.session.get("library")
+    """`Library.build(...)`, reusing the last library's terms when no paper's terms changed:
+    from memory in a session, else from disk (a library without its papers, then
+    `Library.with_papers`)."""
+    kept, args = cache.session.get("library"), (dict(descriptions), min_tag_papers)
     if kept is not None:
         old_papers, old_library, old_args = kept
-        if old_args == (dict(descriptions), min_tag_papers) \
-                and _same_in(_terms_of, old_papers, papers):
+        if old_args == args and _same_in(_terms_of, old_papers, papers):
             result = old_library.with_papers(papers)
             cache.session["library"] = (tuple(papers), result, old_args)
             return result
-    result = Library.build(papers, descriptions=descriptions, min_tag_papers=min_tag_papers)
-    cache.session["library"] = (tuple(papers), result, (dict(descriptions), min_tag_papers))
+    key = _derived_key("library", papers, args, cache, _terms_of)
+    stored = cache.recall("library")
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key:
+        result = pickle.loads(stored[1]).with_papers(papers)
+    else:
+        result = Library.build(papers, descriptions=descriptions, min_tag_papers=min_tag_papers)
+        cache.remember("library", (key, _terms_only(result)))
+    cache.session["library"] = (tuple(papers), result, args)
     return result
+
+
+def _terms_only(library: Library) -> bytes:
+    """`library` without its papers, pickled (its read-only mappings as mappings again)."""
+    empty: Mapping[str, Paper] = MappingProxyType({})
+    data = io.BytesIO()
+    pickler = pickle.Pickler(data, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = {**copyreg.dispatch_table,
+                              MappingProxyType: lambda m: (_read_only, (dict(m),))}
+    pickler.dump(replace(library, papers=(), by_id=empty, by_slug=empty))
+    return data.getvalue()
+
+
+def _read_only(mapping: dict[Any, Any]) -> Mapping[Any, Any]:
+    """A read-only view of `mapping` (how `_terms_only` pickles one)."""
+    return MappingProxyType(mapping)
 
 
 _RECORDS: dict[str, tuple[tuple[Any, ...], str]] = {}

@@ -21,6 +21,7 @@ from generator.sources import listing_paths, read_listing
 from .conftest import REPO, build_pinned, describe_tree_diff, site_tree, snapshot_project
 
 NOTE = "is-this-the-subspace-you-are-looking-for-an-interpretability-illusion-for.md"
+STAGES = ("dedupe", "slugs", "enrich", "spellings", "library")
 
 
 @pytest.fixture
@@ -47,8 +48,9 @@ def _assert_clean(root: Path, out: Path, tmp_path: Path) -> None:
 
 @pytest.fixture
 def calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
-    """How often matching, slugs and enrichment run from now on."""
-    counts = {"dedupe": 0, "slugs": 0, "enrich": 0}
+    """How often matching, slugs, enrichment, tag spellings and the library's term indexes
+    are computed from now on."""
+    counts = dict.fromkeys(STAGES, 0)
 
     def counted(name: str, real: Callable[..., object]) -> Callable[..., object]:
         def run(*args: object, **kwargs: object) -> object:
@@ -59,6 +61,8 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     monkeypatch.setattr(reuse, "dedupe_entries", counted("dedupe", reuse.dedupe_entries))
     monkeypatch.setattr(reuse, "assign_slugs", counted("slugs", reuse.assign_slugs))
     monkeypatch.setattr(generator.enrich, "enrich", counted("enrich", generator.enrich.enrich))
+    monkeypatch.setattr(reuse, "tag_spellings", counted("spellings", reuse.tag_spellings))
+    monkeypatch.setattr(reuse.Library, "build", counted("library", reuse.Library.build))
     return counts
 
 
@@ -69,6 +73,13 @@ def _note(root: Path) -> Path:
 def note_prose(root: Path) -> None:
     with open(_note(root), "a", encoding="utf-8") as f:
         f.write("\nRe-read in June: the appendix has the proof sketch.\n")
+
+
+def note_related(root: Path) -> None:
+    text = _note(root).read_text(encoding="utf-8")
+    _note(root).write_text(text.replace(
+        "  - circuit-component-reuse-across-tasks-in-transformer-language-models\n", "", 1),
+        encoding="utf-8")
 
 
 def remove_tagging_note(root: Path) -> None:
@@ -99,26 +110,23 @@ def listing_trailing_newline(root: Path) -> None:
 
 
 @pytest.mark.parametrize(("edit", "runs"), [
-    pytest.param(note_prose, {"dedupe": 0, "slugs": 0, "enrich": 0}, id="note-prose"),
-    pytest.param(remove_prose_note, {"dedupe": 0, "slugs": 0, "enrich": 0},
-                 id="prose-note-removed"),
-    pytest.param(remove_tagging_note, {"dedupe": 0, "slugs": 0, "enrich": 1},
-                 id="tagging-note-removed"),
-    pytest.param(note_title, {"dedupe": 0, "slugs": 0, "enrich": 1}, id="note-title"),
-    pytest.param(listing_trailing_newline, {"dedupe": 1, "slugs": 1, "enrich": 0},
-                 id="listing-same-papers"),
-    pytest.param(listing_abstract, {"dedupe": 1, "slugs": 1, "enrich": 1},
-                 id="listing-abstract"),
+    pytest.param(note_prose, (0, 0, 0, 0, 0), id="note-prose"),
+    pytest.param(note_related, (0, 0, 0, 0, 0), id="note-related-pick-dropped"),
+    pytest.param(remove_prose_note, (0, 0, 0, 0, 0), id="prose-note-removed"),
+    pytest.param(remove_tagging_note, (0, 0, 1, 1, 1), id="tagging-note-removed"),
+    pytest.param(note_title, (0, 0, 1, 1, 1), id="note-title"),
+    pytest.param(listing_trailing_newline, (1, 1, 0, 0, 0), id="listing-same-papers"),
+    pytest.param(listing_abstract, (1, 1, 1, 1, 1), id="listing-abstract"),
 ])
 def test_a_new_process_recomputes_exactly_what_changed(
         project: Path, tmp_path: Path, calls: dict[str, int], edit: Callable[[Path], None],
-        runs: dict[str, int]) -> None:
+        runs: tuple[int, ...]) -> None:
     out = tmp_path / "site"
     _build(project, out)
-    calls.update(dedupe=0, slugs=0, enrich=0)
+    calls.update(dict.fromkeys(STAGES, 0))
     edit(project)
     report = _build(project, out)
-    assert calls == runs and not report.skipped
+    assert calls == dict(zip(STAGES, runs, strict=True)) and not report.skipped
     _assert_clean(project, out, tmp_path)
 
 
