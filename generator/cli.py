@@ -291,5 +291,24 @@ def print_search(report: BuildReport) -> None:
         soft_wrap=True)
 
 
+def run() -> None:
+    """The `litreview` program: `main`, then, once its output is flushed, an immediate exit.
+
+    At 50,000 papers tearing the interpreter down (a collection over the build's objects,
+    then freeing them one by one) takes 2 to 3 s and changes nothing: the build has already
+    published the site and saved its cache, and its worker pools are shut down. Only the
+    program exits this way; `main` itself (tests, `CliRunner`) returns as usual."""
+    try:
+        main()
+        code = 0
+    except SystemExit as done:
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+        if not isinstance(done.code, int | None):
+            print(done.code, file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    main()
+    run()
