@@ -273,8 +273,9 @@ def _publish(root: Path, out: Path, config, cache: BuildCache, report: BuildRepo
                         files=known[1] if known and known[0] == _folder_id(out) else None)
     assert report.linked is not None
     try:
-        _write_site(writer, library, report.linked.reviews, root, config, report,
-                    how.progress, how.search, memo, how.quick)
+        with cache.keeping():  # the map's layout is kept in this project's cache
+            _write_site(writer, library, report.linked.reviews, root, config, report,
+                        how.progress, how.search, memo, how.quick)
         with report.stage("search index"):
             report.search = _index_search(writer, how.search, cache, how.quick)
         writer.commit()

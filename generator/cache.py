@@ -18,12 +18,13 @@ enrichment, the library) may be reused, keeping them in `session` or as named va
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -35,7 +36,7 @@ T = TypeVar("T")
 KEPT_VERSIONS = 2
 """Values `kept()` keeps per name: the current one and the one before (an edit undone)."""
 _kept_in: list[Path | None] = [None]
-"""The folder of the `BuildCache` made last in this process (None: in memory only)."""
+"""The folder of the cache of the build writing its pages (`BuildCache.keeping`; None: none)."""
 
 
 @lru_cache(maxsize=1)
@@ -86,7 +87,16 @@ class BuildCache:
         self._kinds: set[str] = set()
         self._origins: dict[int, tuple[Any, str]] = {}
         """Per-file results handed out (and the items of tuple results) by id: their keys."""
-        _kept_in[0] = self.directory
+
+    @contextlib.contextmanager
+    def keeping(self) -> Iterator[None]:
+        """While the block runs (a build writing its pages), `kept()` keeps its values in
+        this cache's folder."""
+        before, _kept_in[0] = _kept_in[0], self.directory
+        try:
+            yield
+        finally:
+            _kept_in[0] = before
 
     def per_file(self, kind: str, path: Path, compute: Callable[[], T], extra: str = "") -> T:
         """The result of `compute()` for `path`, reused while the file's bytes are the same."""
@@ -221,10 +231,11 @@ def kept(name: str, key: str, compute: Callable[[], T]) -> T:
     """`compute()`, or the value it gave in an earlier process for the same `key`.
 
     `key` must digest everything `compute` reads, litreview's code included (`code_version`),
-    so that a value is right wherever it is found: the folder is that of the `BuildCache` made
-    last in this process, which code deep in rendering cannot be handed. Without one (a
-    build with no on-disk cache) nothing is kept. The newest `KEPT_VERSIONS` values of `name`
-    stay; a missing or unreadable one is computed again, never an error.
+    so that a value is right wherever it is found: the folder is that of the running build's
+    cache (`BuildCache.keeping`), which code deep in rendering cannot be handed. Without one
+    (no build running, or one with no on-disk cache) nothing is kept. The newest
+    `KEPT_VERSIONS` values of `name` stay; a missing or unreadable one is computed again, never
+    an error.
     """
     folder = _kept_in[0] / "kept" if _kept_in[0] is not None else None
     if folder is None:

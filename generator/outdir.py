@@ -19,7 +19,7 @@ import os
 import re
 import shutil
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from .errors import UsageError
@@ -30,8 +30,8 @@ except ImportError:  # Windows: no advisory locks; concurrent builds of one site
     fcntl = None  # type: ignore[assignment]
 
 __all__ = ["MARKER", "MARKER_TEXT", "DirLock", "check_output_dir", "create_file", "exchange",
-           "link", "lock_output", "make_folder", "recover", "remove_empty_parents", "remove_ours",
-           "safe_parts", "same_bytes", "same_file", "site_files"]
+           "link", "link_all", "lock_output", "make_folder", "recover", "remove_empty_parents",
+           "remove_ours", "safe_parts", "same_bytes", "same_file", "site_files"]
 
 FileStat = tuple[int, int, int]
 """Size, mtime (ns) and inode of a file: what tells a file apart from a rewritten one."""
@@ -208,6 +208,35 @@ def link(src: Path, dst: Path) -> None:
         os.link(src, dst)
     except OSError:
         shutil.copy2(src, dst)
+
+
+def link_all(src: Path, dst: Path, rels: Iterable[str]) -> None:
+    """`link` every file `rels` (site-relative) of folder `src` into folder `dst`, making each
+    folder once: at 50,000 papers a site has some 90,000 folders for 140,000 files, and asking
+    for every file's folder again costs seconds."""
+    made: set[str] = {""}
+    source, target = str(src), str(dst)
+    for rel in rels:
+        folder = rel.rpartition("/")[0]
+        if folder not in made:
+            _make_folders(target, folder, made)
+        try:
+            os.link(f"{source}/{rel}", f"{target}/{rel}")
+        except OSError:
+            shutil.copy2(f"{source}/{rel}", f"{target}/{rel}")
+
+
+def _make_folders(root: str, folder: str, made: set[str]) -> None:
+    """Make `folder` of `root` and its parents, those not in `made` yet (then they are)."""
+    parts = folder.split("/")
+    for end in range(1, len(parts) + 1):
+        sub = "/".join(parts[:end])
+        if sub not in made:
+            try:
+                os.mkdir(f"{root}/{sub}")
+            except FileExistsError:
+                pass
+            made.add(sub)
 
 
 def remove_empty_parents(out: Path, path: Path) -> None:

@@ -45,6 +45,7 @@ from .outdir import (
     create_file,
     exchange,
     link,
+    link_all,
     lock_output,
     make_folder,
     recover,
@@ -209,8 +210,7 @@ class SiteWriter:
         the published site). `commit()` then swaps it in, unless it equals the old site.
         """
         if not self._complete:
-            for rel in sorted(self._kept):
-                link(self.out / rel, self.staging / rel)
+            link_all(self.out, self.staging, sorted(self._kept))
             self._complete = True
         return self.staging
 

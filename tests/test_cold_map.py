@@ -48,29 +48,31 @@ def _layout(texts: tuple[str, ...]) -> np.ndarray:
 
 def test_a_new_process_reuses_the_kept_layout(tmp_path: Path, texts: tuple[str, ...],
                                               projections: list[int]) -> None:
-    BuildCache(tmp_path)
-    first = _layout(texts)
-    again = _layout(texts)
+    with BuildCache(tmp_path).keeping():
+        first = _layout(texts)
+        again = _layout(texts)
     assert projections == [len(texts)]
     assert again.tobytes() == first.tobytes() and again.shape == (len(texts), 2)
 
 
 def test_other_texts_are_laid_out_afresh(tmp_path: Path, texts: tuple[str, ...],
                                          projections: list[int]) -> None:
-    BuildCache(tmp_path)
-    _layout(texts)
-    fewer = texts[:-1]
-    assert _layout(fewer).shape == (len(fewer), 2)
-    assert projections == [len(texts), len(fewer)]
-    _layout(texts)  # the one before is kept too: an edit undone costs nothing
+    with BuildCache(tmp_path).keeping():
+        _layout(texts)
+        fewer = texts[:-1]
+        assert _layout(fewer).shape == (len(fewer), 2)
+        assert projections == [len(texts), len(fewer)]
+        _layout(texts)  # the one before is kept too: an edit undone costs nothing
     assert projections == [len(texts), len(fewer)]
 
 
 def test_without_an_on_disk_cache_nothing_is_kept(tmp_path: Path, texts: tuple[str, ...],
                                                   projections: list[int]) -> None:
-    BuildCache(tmp_path)  # an earlier build's cache...
-    BuildCache(None)  # ...then a build that keeps nothing
-    _layout(texts)
+    with BuildCache(tmp_path).keeping():  # an earlier build...
+        pass
+    BuildCache(tmp_path)  # ...a cache made, no build running...
+    with BuildCache(None).keeping():  # ...then a build that keeps nothing
+        _layout(texts)
     _layout(texts)
     assert projections == [len(texts), len(texts)]
     assert not (tmp_path / ".litreview-cache" / "kept").exists()
@@ -93,10 +95,10 @@ def test_a_kept_layout_is_drawn_without_scikit_learn(tmp_path: Path,
         "from generator import papermap\n"
         "from generator.cache import BuildCache\n"
         "from generator.sources import read_listings\n"
-        f"BuildCache(Path({str(tmp_path)!r}))\n"
         f"texts = tuple(f'{{p.title}}. {{p.abstract}}' for listing in read_listings("
         f"Path({str(LISTINGS)!r})) for p in listing.papers)\n"
-        "xy = papermap._remembered_projection(texts)\n"
+        f"with BuildCache(Path({str(tmp_path)!r})).keeping():\n"
+        "    xy = papermap._remembered_projection(texts)\n"
         "print(len(xy), 'sklearn' in sys.modules)\n")
     runs = [subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True,
                            text=True, check=True).stdout.split() for _ in range(2)]

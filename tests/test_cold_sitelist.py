@@ -13,7 +13,7 @@ import pytest
 from generator import fingerprint, sitelist, writer
 from generator.build import BuildReport
 from generator.cache import BuildCache
-from generator.outdir import site_files
+from generator.outdir import link_all, site_files
 from generator.writer import SiteWriter
 
 from .conftest import FIXTURES, build_pinned, site_tree, snapshot_project
@@ -225,3 +225,28 @@ def test_a_back_buffer_changed_by_hand_costs_a_listing_not_a_wrong_list(
     walks.clear()
     assert _files_seen(out, back) == frozenset(site_files(out))
     assert walks == [str(out)]
+
+
+def test_link_all_makes_each_folder_once_and_links_every_file(tmp_path: Path) -> None:
+    src, dst = tmp_path / "site", tmp_path / "staging"
+    rels = ["index.html", "papers/a/index.html", "papers/a.md", "tags/x/page/2/index.html"]
+    for rel in rels:
+        (src / rel).parent.mkdir(parents=True, exist_ok=True)
+        (src / rel).write_text(rel, encoding="utf-8")
+    (dst / "papers" / "b").mkdir(parents=True)  # folders the build already wrote are fine
+    made: list[str] = []
+    real_mkdir = os.mkdir
+
+    def counted(path: str, *args: object) -> None:
+        made.append(str(path))
+        real_mkdir(path, *args)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(os, "mkdir", counted)
+        link_all(src, dst, sorted(rels))
+    for rel in rels:
+        assert (dst / rel).read_text(encoding="utf-8") == rel
+        assert (dst / rel).stat().st_ino == (src / rel).stat().st_ino, "a hard link"
+    assert sorted(made) == sorted(f"{dst}/{f}" for f in
+                                  ["papers", "papers/a", "tags", "tags/x", "tags/x/page",
+                                   "tags/x/page/2"])
