@@ -4,7 +4,6 @@ clean build's."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -19,6 +18,7 @@ from generator.model import Paper
 from generator.sources import listing_paths, read_listing
 
 from .conftest import REPO, build_pinned, describe_tree_diff, site_tree, snapshot_project
+from .test_warm import listing_abstract, note_title  # the same edits as the warm tests
 
 NOTE = "is-this-the-subspace-you-are-looking-for-an-interpretability-illusion-for.md"
 STAGES = ("dedupe", "slugs", "enrich", "spellings", "library")
@@ -88,20 +88,6 @@ def remove_tagging_note(root: Path) -> None:
 
 def remove_prose_note(root: Path) -> None:
     (root / "content" / "notes" / "untitled-7d27e4f4.md").unlink()  # status and prose only
-
-
-def note_title(root: Path) -> None:
-    text = _note(root).read_text(encoding="utf-8")
-    _note(root).write_text(text.replace("\nstatus:", "\ntitle: The Subspace Illusion\nstatus:",
-                                        1), encoding="utf-8")
-
-
-def listing_abstract(root: Path) -> None:
-    listing = sorted((root / "content" / "listings").iterdir())[0]
-    text = listing.read_text(encoding="utf-8")
-    word = re.search(r"\b(model|models|method)\b", text)
-    assert word is not None
-    listing.write_text(text[:word.start()] + "approach" + text[word.end():], encoding="utf-8")
 
 
 def listing_trailing_newline(root: Path) -> None:
