@@ -170,20 +170,17 @@ def same_file(a: Path, b: Path) -> bool:
 
 
 def make_folder(folder: str, made: set[str]) -> None:
-    """Make `folder` and its missing parents; `made` remembers the folders known to exist, so
-    each is made (one system call) once, not once per file."""
+    """Make `folder` and those of its parents not in `made` (the folders known to exist), top
+    down: each is made with one system call, once, not once per file."""
     if folder in made:
         return
+    parent = os.path.dirname(folder)
+    if parent != folder:
+        make_folder(parent, made)
     try:
         os.mkdir(folder)
-    except FileExistsError:
+    except FileExistsError:  # there already, or another process made it meanwhile
         pass
-    except FileNotFoundError:
-        make_folder(os.path.dirname(folder), made)
-        try:
-            os.mkdir(folder)
-        except FileExistsError:  # another process made it meanwhile
-            pass
     made.add(folder)
 
 
@@ -210,33 +207,18 @@ def link(src: Path, dst: Path) -> None:
         shutil.copy2(src, dst)
 
 
-def link_all(src: Path, dst: Path, rels: Iterable[str]) -> None:
+def link_all(src: Path, dst: Path, rels: Iterable[str], made: set[str] | None = None) -> None:
     """`link` every file `rels` (site-relative) of folder `src` into folder `dst`, making each
-    folder once: at 50,000 papers a site has some 90,000 folders for 140,000 files, and asking
-    for every file's folder again costs seconds."""
-    made: set[str] = {""}
+    folder once (`make_folder`; `made`: folders of `dst` known to exist): at 50,000 papers a
+    site has some 90,000 folders for 140,000 files."""
     source, target = str(src), str(dst)
+    made = made if made is not None else {target}
     for rel in rels:
-        folder = rel.rpartition("/")[0]
-        if folder not in made:
-            _make_folders(target, folder, made)
+        make_folder(f"{target}/{rel}".rpartition("/")[0], made)
         try:
             os.link(f"{source}/{rel}", f"{target}/{rel}")
         except OSError:
             shutil.copy2(f"{source}/{rel}", f"{target}/{rel}")
-
-
-def _make_folders(root: str, folder: str, made: set[str]) -> None:
-    """Make `folder` of `root` and its parents, those not in `made` yet (then they are)."""
-    parts = folder.split("/")
-    for end in range(1, len(parts) + 1):
-        sub = "/".join(parts[:end])
-        if sub not in made:
-            try:
-                os.mkdir(f"{root}/{sub}")
-            except FileExistsError:
-                pass
-            made.add(sub)
 
 
 def remove_empty_parents(out: Path, path: Path) -> None:

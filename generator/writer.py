@@ -210,7 +210,7 @@ class SiteWriter:
         the published site). `commit()` then swaps it in, unless it equals the old site.
         """
         if not self._complete:
-            link_all(self.out, self.staging, sorted(self._kept))
+            link_all(self.out, self.staging, sorted(self._kept), self._folders)
             self._complete = True
         return self.staging
 
