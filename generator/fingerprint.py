@@ -24,7 +24,7 @@ from typing import Any
 
 from . import sitelist
 from .cache import CACHE_DIR, back_name, code_version
-from .sitelist import FolderStamp
+from .sitelist import FolderStamp, folder_stamp, stamps_hold
 
 __all__ = ["BuildStamp"]
 
@@ -104,7 +104,7 @@ def _walk(top: str, *, by_link_count: bool) -> dict[str, FolderStamp] | None:
     while stack:  # plain strings and scandir: a folder per paper page makes 50,000 of them
         folder = stack.pop()
         st = os.stat(folder)
-        folders[folder] = (st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
+        folders[folder] = folder_stamp(st)
         if by_link_count and st.st_nlink == 2 and folder != top:
             continue
         with os.scandir(folder) as it:
@@ -117,14 +117,7 @@ def _walk(top: str, *, by_link_count: bool) -> dict[str, FolderStamp] | None:
 
 def folders_unchanged(folders: dict[str, FolderStamp]) -> bool:
     """True when every recorded folder still exists with the recorded stamp (no listing)."""
-    try:
-        for path, stamp in folders.items():
-            st = os.stat(path)
-            if (st.st_ino, st.st_mtime_ns, st.st_ctime_ns) != stamp:
-                return False
-    except OSError:
-        return False
-    return True
+    return stamps_hold(folders.items())
 
 
 @dataclass(frozen=True)
@@ -176,8 +169,7 @@ class BuildStamp:
             current = os.stat(top)
         except OSError:
             return output_folders(self.out)
-        if listed is None or listed.folders.get("") != (
-                current.st_ino, current.st_mtime_ns, current.st_ctime_ns):
+        if listed is None or listed.folders.get("") != folder_stamp(current):
             return output_folders(self.out)
         return {f"{top}/{rel}" if rel else top: stamp for rel, stamp in listed.folders.items()}
 

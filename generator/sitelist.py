@@ -31,8 +31,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["FolderStamp", "KeptLists", "SiteList", "folders_of", "load", "record_path", "save",
-           "take", "updated"]
+__all__ = ["FolderStamp", "KeptLists", "SiteList", "folder_stamp", "folders_of", "load",
+           "record_path", "save", "stamps_hold", "take", "updated"]
 
 FolderStamp = tuple[int, int, int]
 """Inode, mtime and ctime (ns) of a folder."""
@@ -50,15 +50,22 @@ class SiteList:
         """True when every folder still has its stamp (the site itself first: it changes
         whenever a build publishes, so a stale list usually fails at once)."""
         top = str(out)
-        try:
-            return all(_stamp(os.stat(f"{top}/{rel}" if rel else top)) == stamp
-                       for rel, stamp in self.folders.items())
-        except OSError:
-            return False
+        return stamps_hold((f"{top}/{rel}" if rel else top, stamp)
+                           for rel, stamp in self.folders.items())
 
 
-def _stamp(st: os.stat_result) -> FolderStamp:
+def folder_stamp(st: os.stat_result) -> FolderStamp:
+    """The stamp of a folder from its `stat`."""
     return (st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def stamps_hold(stamps: Iterable[tuple[str, FolderStamp]]) -> bool:
+    """True when every folder (a path) still exists with its stamp; stops at the first that
+    does not."""
+    try:
+        return all(folder_stamp(os.stat(path)) == stamp for path, stamp in stamps)
+    except OSError:
+        return False
 
 
 def folders_of(files: Iterable[str]) -> set[str]:
@@ -121,7 +128,7 @@ def _stamped(out: Path, files: frozenset[str], stamps: dict[str, FolderStamp],
             continue
         except OSError:
             return None
-        stamps[rel], links[rel] = _stamp(st), st.st_nlink
+        stamps[rel], links[rel] = folder_stamp(st), st.st_nlink
     if any(count != 2 + subfolders[rel] for rel, count in links.items()):
         return None
     return SiteList(files, stamps)
