@@ -200,7 +200,7 @@ class PageMemo:
         assert self.warm is not None
         old_jobs, old_keys = self.warm.jobs, self.warm.keys
         if len(old_jobs) != len(jobs):
-            return [self._warm_key(job) for _, job in jobs], None
+            return [self._job_key(job) for _, job in jobs], None
         keys = list(old_keys)
         self._job_keys = self.warm.job_keys  # grows by the jobs named here, see `_keep_warm`
         changed = [i for i, (new, old) in enumerate(zip(jobs, old_jobs, strict=True))
@@ -209,19 +209,8 @@ class PageMemo:
             gone = job_identity(old_jobs[i][1], self._markers)
             if gone is not None:
                 self._job_keys.pop(gone, None)  # the replaced job: its identity is not reused
-            keys[i] = self._warm_key(jobs[i][1])
+            keys[i] = self._job_key(jobs[i][1])
         return keys, changed
-
-    def _warm_key(self, job: Job) -> bytes:
-        """The key of `job` by its identity when a job of the last build had it, else by
-        digest."""
-        assert self.warm is not None
-        ident = job_identity(job, self._markers)
-        hit = self.warm.job_keys.get(ident) if ident is not None else None
-        key = hit[1] if hit is not None else self.digester.digest(job_shape(job, self.renderer))
-        if ident is not None:
-            self._job_keys[ident] = (job, key)  # the job keeps the ids in `ident` unique
-        return key
 
     def _plan_warm(self, jobs: Sequence[tuple[str, Job]], keys: list[bytes],
                    changed: list[int] | None, writer: Any, dirty: set[bytes],
@@ -291,9 +280,11 @@ class PageMemo:
             getattr(self.library, name) is getattr(old, name) for name in needs)
 
     def _job_key(self, job: Job) -> bytes:
-        """The memo key of `job`: the digest of its shape."""
+        """The memo key of `job`: the digest of its shape, or, between two builds of one
+        process, the key of the last build's job with the same identity."""
         ident = job_identity(job, self._markers)
-        key = self.digester.digest(job_shape(job, self.renderer))
+        hit = self.warm.job_keys.get(ident) if ident is not None and self.warm else None
+        key = hit[1] if hit is not None else self.digester.digest(job_shape(job, self.renderer))
         if ident is not None:
             self._job_keys[ident] = (job, key)  # the job keeps the ids in `ident` unique
         return key

@@ -125,8 +125,8 @@ def test_a_note_edit_reuses_enrichment_and_plans_pages_without_digests(
     monkeypatch.setattr(generator.enrich, "enrich", fail)  # enrichment must be reused
     monkeypatch.setattr(PageMemo, "_unchanged", fail)  # no page proven unchanged by digests
     named: list[object] = []
-    name_one = PageMemo._warm_key
-    monkeypatch.setattr(PageMemo, "_warm_key", lambda memo, job: named.append(job) or
+    name_one = PageMemo._job_key
+    monkeypatch.setattr(PageMemo, "_job_key", lambda memo, job: named.append(job) or
                         name_one(memo, job))
     report = build(project, out, cache)
     page = out / "papers" / NOTE.removesuffix(".md") / "index.html"
