@@ -145,17 +145,17 @@ def _enrichment_key(papers: Sequence[Paper], settings: tuple[Any, ...],
     if base is not None:
         h.update(base[2])
         position = {p.id: (i, p) for i, p in enumerate(base[1][0])}
-    rows = [_position_or_row(paper, position.get(paper.id)) for paper in papers]
+    rows = _rows(papers, [position.get(paper.id) for paper in papers], _key_row)
     h.update(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL))
     return h.digest()
 
 
-def _position_or_row(paper: Paper, identified: tuple[int, Paper] | None) -> Any:
-    """The position of the identified paper whose row `paper` has, else `paper`'s row."""
-    if identified is not None and (identified[1] is paper
-                                   or _key_row(identified[1]) == _key_row(paper)):
-        return identified[0]
-    return _key_row(paper)
+def _rows(papers: Sequence[Paper], basis: Sequence[tuple[int, Paper] | None],
+          view: Callable[[Paper], Any]) -> list[Any]:
+    """Each paper's `view`, or the position of its `basis` paper (already digested, with its
+    position, by the caller) when that paper has the same view: no abstract pickled again."""
+    return [b[0] if b is not None and (b[1] is p or view(b[1]) == view(p)) else view(p)
+            for p, b in zip(papers, basis, strict=True)]
 
 
 def enriched(papers: Sequence[Paper], config: Config, root: Path, cache: BuildCache,
@@ -227,13 +227,12 @@ def _derived_key(name: str, papers: Sequence[Paper], extra: Any, cache: BuildCac
     few that notes pinned) is digested as its position, so 50,000 papers cost no pickling."""
     h = hashlib.blake2b(pickle.dumps((name, code_version(), extra),
                                      protocol=pickle.HIGHEST_PROTOCOL), digest_size=20)
-    basis = cache.session.get("enriched")
-    made: Sequence[Paper] = basis[2].papers if basis is not None else ()
-    if basis is not None:
-        h.update(basis[0])
-    rows = [i if i < len(made) and (p is made[i] or view(p) == view(made[i])) else view(p)
-            for i, p in enumerate(papers)]
-    h.update(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL))
+    last = cache.session.get("enriched")
+    made: Sequence[Paper] = last[2].papers if last is not None else ()
+    if last is not None:
+        h.update(last[0])
+    basis = [(i, made[i]) if i < len(made) else None for i in range(len(papers))]
+    h.update(pickle.dumps(_rows(papers, basis, view), protocol=pickle.HIGHEST_PROTOCOL))
     return h.digest()
 
 
