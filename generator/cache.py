@@ -9,7 +9,7 @@ unchanged listings again. A missing, stale or unreadable entry is recomputed, ne
 
 `kept()` keeps values by a digest of their inputs for code that has no cache at hand (the
 map's layout, drawn inside a page template, perhaps in a render worker): in the folder of the
-`BuildCache` made last in this process.
+cache of the build writing its pages (`BuildCache.keeping`).
 
 This module does not know what is cached or the stage order; `build` decides. It caches
 per-file results and small named values; `reuse` decides when whole-collection stages (dedupe,
