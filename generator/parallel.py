@@ -39,7 +39,7 @@ Job = Callable[[], Iterable[tuple[str, str | bytes]]]
 
 class Task(tuple):
     """A deferred call `func(*args)`: a job whose function and arguments stay visible, so the
-    page memo can name it without looking inside a closure (see `warmmemo.task_identity`).
+    page memo can name it without looking inside a closure (see `warmmemo.job_identity`).
 
     A tuple `(func, args)` underneath, so two tasks compare equal, in C, when they call equal
     functions (a method: of the very same object) with equal arguments (the very same objects

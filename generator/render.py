@@ -194,7 +194,7 @@ class Renderer:
         hit = self._term_jobs.get((kind.name, wrap))
         if hit is not None and hit[0] is terms and hit[1] == per:
             return hit[2]
-        make = Task if wrap is None else partial(Task, wrap)
+        make = _maker(wrap)
         jobs = [make(self.term_page, kind, term, number)
                 for term in terms for number in range(1, self.term_page_count(term) + 1)]
         self._term_jobs[(kind.name, wrap)] = (terms, per, jobs)
@@ -243,6 +243,11 @@ PageJob = Callable[[], Page]
 """Renders one page; independent of every other job."""
 
 
+def _maker(wrap: Callable[..., Any] | None) -> Callable[..., Task]:
+    """How `page_jobs` makes a job: `Task(method, *args)`, or `Task(wrap, method, *args)`."""
+    return Task if wrap is None else partial(Task, wrap)
+
+
 def page_jobs(renderer: Renderer, search_off: str | None = None,
               wrap: Callable[..., Any] | None = None) -> list[Task]:
     """Every HTML page as a deferred job, in site order: home, papers, index pages per kind and
@@ -250,7 +255,7 @@ def page_jobs(renderer: Renderer, search_off: str | None = None,
     process. With `wrap`, a job calls `wrap(page method, *arguments)` instead (e.g. to turn the
     page into files).
     """
-    make = Task if wrap is None else partial(Task, wrap)
+    make = _maker(wrap)
     paper_page = renderer.paper
     jobs = [make(renderer.home)]
     jobs += [make(paper_page, paper) for paper in renderer.library.papers]
