@@ -61,7 +61,12 @@ def small(tmp_path: Path) -> Path:
     return snapshot_project(FIXTURES / "small", tmp_path / "project")
 
 
-def test_a_no_op_build_runs_no_page_job(small: Path) -> None:
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_no_op_build_runs_no_page_job(small: Path, workers: str,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Also when the first build's jobs were named and digested in render workers: the next
+    process, naming and digesting them itself, finds the same keys and digests."""
+    monkeypatch.setenv("LITREVIEW_WORKERS", workers)
     out, cache = small.parent / "site", BuildCache(small)
     first = build_pinned(small, out, search_index=False, cache=cache)
     assert first.jobs_reused == 0
