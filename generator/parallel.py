@@ -4,9 +4,10 @@
 Markdown job per paper), cuts them into slices of consecutive jobs, and has a pool of forked
 workers render each slice to bytes. Forked workers inherit the library, the Jinja environment
 and the jobs, so nothing is pickled on the way in; only finished bytes come back. The parent
-hands them to the writer in job order, so the writer sees exactly the calls a serial run makes
-and the output is byte-identical (`tests/test_parallel.py`). Small sites, one core, or a
-platform without `fork` render serially in-process.
+hands each slice's files to the writer as the slice finishes (a job's files together, in
+order), so no worker waits behind a slow slice; what is written does not depend on that order,
+and the output is byte-identical to a serial run's (`tests/test_parallel.py`). Small sites,
+one core, or a platform without `fork` render serially in-process.
 
 Why one writer: creating files is kernel work that does not spread over cores (two processes
 creating files in one folder take longer than one, measured on ext4), so the parent writes
@@ -25,9 +26,8 @@ import os
 import signal
 import sys
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,20 +149,24 @@ def _render_pool(jobs: Sequence[tuple[str, Job]], workers: int, times: RenderTim
     gc.freeze()  # the workers' collector skips everything inherited (less CPU, fewer page copies)
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                initializer=_die_with_parent, initargs=(os.getpid(),))
-    slices = iter([(start, min(start + SLICE, len(jobs)))
-                   for start in range(0, len(jobs), SLICE)])
-    # A few slices ahead per worker, not all: finished pages wait in memory only until the
-    # parent has written the ones before them.
-    pending = deque(pool.submit(_run_slice, bounds)
-                    for bounds in itertools.islice(slices, AHEAD * workers))
+    bounds = [(start, min(start + SLICE, len(jobs))) for start in range(0, len(jobs), SLICE)]
+    slices = iter(bounds)
+    place = {b: i for i, b in enumerate(bounds)}
+    # A few slices ahead per worker, not all, taken back as they finish, not in job order: a
+    # slow slice (papers.json is in the first) holds up neither the other worker nor the
+    # parent, and finished pages wait in memory only until the parent has written them.
+    running = {pool.submit(_run_slice, b): b for b in itertools.islice(slices, AHEAD * workers)}
     try:
-        while pending:
-            done, cpu = pending.popleft().result()
-            pending.extend(pool.submit(_run_slice, bounds)
-                           for bounds in itertools.islice(slices, 1))
-            for kind, seconds in cpu.items():
-                times.add(kind, seconds)
-            yield from done
+        while running:
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in sorted(finished, key=lambda f: place[running[f]]):
+                del running[future]
+                running.update((pool.submit(_run_slice, b), b)
+                               for b in itertools.islice(slices, 1))
+                done, cpu = future.result()
+                for kind, seconds in cpu.items():
+                    times.add(kind, seconds)
+                yield from done
     finally:
         pool.shutdown(wait=True, cancel_futures=True)  # on an error: the running slices end
         gc.unfreeze()
@@ -172,7 +176,9 @@ def _render_pool(jobs: Sequence[tuple[str, Job]], workers: int, times: RenderTim
 def render_pages(jobs: Sequence[tuple[str, Job]], write: Callable[[str, bytes], None],
                  times: RenderTimes | None = None, tick: Callable[[], None] | None = None
                  ) -> RenderTimes:
-    """Run every (kind, job), `write` its files in job order, `tick` once per job.
+    """Run every (kind, job), `write` its files, `tick` once per job. Each job's files are
+    written together, in the order the job gave them; jobs in job order when serial, else in
+    the order their slices finish.
 
     Returns CPU seconds per kind: the kind labels a job's time (`"pages (markdown)"`,
     `"render (html)"`); the parent's own time in `write` is added as `"write"`.

@@ -139,18 +139,50 @@ def _numbered_jobs(n: int) -> list[tuple[str, parallel.Job]]:
     return [("render (html)", partial(job, i)) for i in range(n)]
 
 
-def test_pool_hands_files_to_the_writer_in_job_order(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Over many slices and three workers, `write` sees exactly the serial calls, in order."""
+def test_pool_hands_each_jobs_files_to_the_writer_together(monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    """Over many slices and three workers, `write` sees exactly the serial calls; a job's
+    files come together and in order (slices are taken as they finish)."""
     jobs = _numbered_jobs(parallel.SLICE * 9 + 17)
     calls: dict[str, list[tuple[str, bytes]]] = {"1": [], "3": []}
     for workers, seen in calls.items():
         monkeypatch.setenv(parallel.ENV_WORKERS, workers)
         times = parallel.render_pages(jobs, lambda rel, data, seen=seen: seen.append((rel, data)))
         assert times.workers == int(workers) and times.cpu["render (html)"] > 0
-    assert calls["3"] == calls["1"]
+    assert sorted(calls["3"]) == sorted(calls["1"]) and len(calls["3"]) == len(calls["1"])
+    pooled = calls["3"]
+    for i, (rel, _) in enumerate(pooled):  # job 7k's second file right after its first
+        if rel.startswith("extra/"):
+            assert pooled[i - 1][0] == f"f{rel[6:-4]}.txt"
     assert calls["1"][:3] == [("f0.txt", b"page 0\n"), ("extra/0.txt", b""),
                               ("f1.txt", b"page 1\n")]
     assert ("extra/14.txt", "é".encode() * 14) in calls["1"]
+
+
+def _waits_for(flag: Path) -> list[tuple[str, str]]:
+    """A job that ends only once `flag` exists (or after a minute)."""
+    deadline = time.monotonic() + 60
+    while not flag.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return [("f0.txt", "slow" if flag.exists() else "timed out")]
+
+
+def test_a_slow_slice_holds_up_neither_the_writer_nor_the_other_worker(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first job (in the first slice, like papers.json) waits until the writer has written
+    a page of a later slice: taken in job order, that would never happen."""
+    monkeypatch.setenv(parallel.ENV_WORKERS, "2")
+    flag = tmp_path / "later-slice-written"
+    jobs = [("outputs", partial(_waits_for, flag)), *_numbered_jobs(parallel.SLICE * 4)[1:]]
+    seen: dict[str, bytes] = {}
+
+    def write(rel: str, data: bytes) -> None:
+        seen[rel] = data
+        if rel == f"f{parallel.SLICE * 2}.txt":
+            flag.touch()
+
+    parallel.render_pages(jobs, write)
+    assert seen["f0.txt"] == b"slow" and len(seen) == len(jobs) + len(range(7, len(jobs), 7))
 
 
 DYING_WORKER = """
