@@ -278,6 +278,10 @@ def _publish(root: Path, out: Path, config, cache: BuildCache, report: BuildRepo
                         how.progress, how.search, memo, how.quick)
         with report.stage("search index"):
             report.search = _index_search(writer, how.search, cache, how.quick)
+        # Outside a session, pickled while the commit runs (`BuildCache.remember`); records of
+        # files a failed commit never published match no file of the site, so do no harm.
+        if not cache.in_session:
+            memo.save()
         writer.commit()
     except BaseException:
         writer.discard()
@@ -288,7 +292,8 @@ def _publish(root: Path, out: Path, config, cache: BuildCache, report: BuildRepo
     report.files_unchanged, report.files_deleted = writer.unchanged, writer.deleted
     report.changed_paths, report.jobs_reused = writer.published, memo.skipped
     report.deferred = len(memo.deferred)
-    memo.save()
+    if cache.in_session:  # the next build of this process trusts it: only once published
+        memo.save()
     cache.finish()
     return report.deferred
 

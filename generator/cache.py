@@ -7,6 +7,9 @@ these extra inputs (e.g. the build date, which resolves yearless dates). Entries
 `.litreview-cache/` in the project (git-ignored), so a second `litreview build` does not parse
 unchanged listings again. A missing, stale or unreadable entry is recomputed, never an error.
 
+Named values (`remember`: the page memo, dedupe, enrichment) are pickled by a forked child
+while the build goes on (`_store_soon`); `finish()` waits for them.
+
 `kept()` keeps values by a digest of their inputs for code that has no cache at hand (the
 map's layout, drawn inside a page template, perhaps in a render worker): in the folder of the
 cache of the build writing its pages (`BuildCache.keeping`).
@@ -24,6 +27,7 @@ import os
 import pickle
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from functools import lru_cache, partial
 from pathlib import Path
@@ -48,6 +52,11 @@ def code_version() -> str:
         h.update(path.relative_to(package).as_posix().encode())
         h.update(path.read_bytes())
     return h.hexdigest()[:16]
+
+
+def _fork_is_safe() -> bool:
+    """True when this process may fork a child that runs Python (Linux, one thread)."""
+    return sys.platform == "linux" and threading.active_count() == 1
 
 
 def back_name(out: Path) -> str:
@@ -87,6 +96,8 @@ class BuildCache:
         self._kinds: set[str] = set()
         self._origins: dict[int, tuple[Any, str]] = {}
         """Per-file results handed out (and the items of tuple results) by id: their keys."""
+        self._storing: dict[str, int] = {}
+        """Child processes storing a named value (`_store_soon`), by key: their pids."""
 
     @contextlib.contextmanager
     def keeping(self) -> Iterator[None]:
@@ -155,9 +166,10 @@ class BuildCache:
             self._memory[key] = value
             if now:
                 self._unsaved.pop(key, None)
+                self._wait(key)
                 self._store(key, value)
             else:
-                self.later(key, partial(self._store, key, value))
+                self.later(key, partial(self._store_soon, key, value))
 
     def later(self, name: str, save: Callable[[], None]) -> None:
         """Run `save` now, or in a session at the next `flush()` (a later `save` under the same
@@ -209,8 +221,42 @@ class BuildCache:
         except OSError:  # a read-only or full disk only costs speed
             return
 
+    def _store_soon(self, key: str, value: Any) -> None:
+        """`_store`, in a forked child process: pickling a large value (~1 s for the page memo
+        or the enrichment of 50,000 papers) then takes the core that the build leaves idle
+        between its parallel stages, and the child pickles the value as it is now, whatever
+        the build does to it next. `settle()` waits for the children. Only where that is
+        plainly safe: outside a session, on Linux, with no other thread; else stored now."""
+        if self.in_session or self.directory is None or not _fork_is_safe():
+            self._wait(key)
+            self._store(key, value)
+            return
+        self._wait(key)  # an older value of `key` must not land after this one
+        pid = os.fork()
+        if pid == 0:  # the child: store, then leave without running the parent's exit code
+            status = 1
+            try:
+                self._store(key, value)
+                status = 0
+            finally:
+                os._exit(status)
+        self._storing[key] = pid
+
+    def settle(self) -> None:
+        """Wait until the values being stored in the background (`_store_soon`) are on disk."""
+        for key in list(self._storing):
+            self._wait(key)
+
+    def _wait(self, key: str) -> None:
+        pid = self._storing.pop(key, None)
+        if pid is not None:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+
     def finish(self) -> None:
-        """End of a build: forget entries this build did not use, in memory and on disk."""
+        """End of a build: forget entries this build did not use, in memory and on disk; the
+        values it kept are on disk when this returns."""
+        self.settle()
         self._memory = {k: v for k, v in self._memory.items() if k in self._used}
         self._origins = {i: o for i, o in self._origins.items() if o[1] in self._used}
         if self.directory is not None:

@@ -141,3 +141,23 @@ def test_a_per_file_result_names_its_origin(project: Path) -> None:
     assert cache.origin(value) == cache.origin(value[1]) is not None
     assert cache.origin(list(value)) is None and cache.origin(value[1].papers[:]) is None
     assert BuildCache(project).origin(value) is None  # another cache (process) knows nothing
+
+
+def test_remembered_values_land_on_disk_as_they_were_and_newest_last(tmp_path: Path) -> None:
+    """`remember` pickles in a child process (on Linux, outside a session): the value as it
+    was when remembered, the newer of two values of one name last, all on disk after
+    `finish()`."""
+    import sys
+
+    cache = BuildCache(tmp_path)
+    value = {"papers": [1]}
+    cache.remember("a", value)
+    if sys.platform == "linux":
+        assert cache._storing  # a child is storing it
+    value["papers"].append(2)  # after `remember`: not part of what was kept
+    for n in range(5):
+        cache.remember("b", n)
+    cache.finish()
+    fresh = BuildCache(tmp_path)
+    assert fresh.recall("a") == {"papers": [1]} and fresh.recall("b") == 4
+    assert not cache._storing
