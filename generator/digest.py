@@ -14,10 +14,11 @@ import dataclasses
 import functools
 import hashlib
 import io
+import operator
 import os
 import pickle
 import types
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
@@ -31,8 +32,12 @@ _MISSING = "\0missing"
 
 
 @functools.cache
-def _field_names(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(cls))
+def _field_values(cls: type) -> Callable[[Any], tuple[Any, ...]]:
+    """A function giving the values of `cls`'s fields, in order, as a tuple (in C)."""
+    names = [f.name for f in dataclasses.fields(cls)]
+    if len(names) == 1:
+        return lambda obj: (getattr(obj, names[0]),)
+    return operator.attrgetter(*names) if names else lambda obj: ()
 
 
 def _digested(digest: bytes) -> bytes:
@@ -71,7 +76,7 @@ class Digester:
         known = self._known.get(id(obj))
         if known is None:
             state = (type(obj).__module__, type(obj).__qualname__,
-                     tuple(getattr(obj, name) for name in _field_names(type(obj))))
+                     _field_values(type(obj))(obj))
             try:  # plain values all through (a paper's strings, numbers, sources): pickled in C
                 digest = hashlib.blake2b(pickle.dumps(state, pickle.HIGHEST_PROTOCOL),
                                          digest_size=16).digest()
