@@ -49,8 +49,9 @@ def serial_stretches(samples: list[tuple[float, float]], interval: float
         if busy < 1.5 and begun is None:
             begun = at - interval
         elif busy >= 1.5 and begun is not None:
-            if at - interval - begun >= 1.0:
-                stretches.append((begun, min(at - interval, samples[-1][0])))
+            end = min(at - interval, samples[-1][0])
+            if end - begun >= 1.0:
+                stretches.append((begun, end))
             begun = None
     return stretches
 
