@@ -190,6 +190,7 @@ def build(root: Path, *, output: Path | None = None, base_url: str | None = None
         unique, report.merged = reuse.identified(groups, cache)
     unique = _editors(root, config, cache, report, unique, groups)
     if check_only:
+        cache.settle()  # what dedupe kept is on disk (see `BuildCache.remember`)
         report.papers = len(unique)
         report.missing_titles = [p.slug for p in unique if p.title_missing]
         return report
