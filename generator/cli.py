@@ -137,11 +137,18 @@ class _progress_bar:
 
     def __enter__(self) -> Callable[[str, int], Callable[[], None]]:
         def start(label: str, total: int) -> Callable[[], None]:
-            if self.bar is None or total < 2000:
+            bar = self.bar
+            if bar is None or total < 2000:
                 return lambda: None
-            self.bar.start()
-            task = self.bar.add_task(label, total=total)
-            return lambda: self.bar.advance(task)
+            bar.start()
+            task, left = bar.add_task(label, total=total), [total]
+
+            def tick() -> None:
+                bar.advance(task)
+                left[0] -= 1
+                if not left[0]:  # done: its refresh thread ends now, so the build, which forks
+                    bar.stop()   # to keep its state (`BuildCache.remember`), has one thread
+            return tick
         return start
 
     def __exit__(self, *exc: object) -> None:

@@ -140,3 +140,19 @@ def test_skipped_build_starts_without_the_numerical_stack(tmp_path: Path) -> Non
     assert second.returncode == 0, second.stderr
     assert " 0 files written" in second.stderr, "the second build was not skipped"
     assert second.stdout.split() == [], f"a skipped build imported {second.stdout.strip()}"
+
+
+def test_the_progress_bar_stops_its_thread_after_the_last_page() -> None:
+    """The build forks to keep its state (`BuildCache.remember`) only with one thread: the
+    rendering bar's refresh thread must be gone once the pages are done."""
+    import threading
+
+    from generator.cli import _progress_bar
+
+    before = threading.active_count()
+    with _progress_bar(quiet=False) as progress:
+        tick = progress("Rendering pages", 2000)
+        assert threading.active_count() == before + 1
+        for _ in range(2000):
+            tick()
+        assert threading.active_count() == before
