@@ -146,14 +146,22 @@ class _progress_bar:
             def tick() -> None:
                 bar.advance(task)
                 left[0] -= 1
-                if not left[0]:  # done: its refresh thread ends now, so the build, which forks
-                    bar.stop()   # to keep its state (`BuildCache.remember`), has one thread
+                if not left[0]:  # done: its refresh thread ends now, so that the build,
+                    _stop(bar)   # which forks to keep its state (`BuildCache.remember`), can
             return tick
         return start
 
     def __exit__(self, *exc: object) -> None:
         if self.bar is not None:
             self.bar.stop()
+
+
+def _stop(bar: Progress) -> None:
+    """Stop `bar` and wait for its refresh thread to end (rich only asks it to)."""
+    thread = getattr(bar.live, "_refresh_thread", None)  # not public: None if it moves
+    bar.stop()
+    if thread is not None:
+        thread.join(timeout=5)
 
 
 def print_report(report: BuildReport) -> None:
