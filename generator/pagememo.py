@@ -328,14 +328,17 @@ class PageMemo:
         return all(_stat(self._out, stat[0]) == stat for stat in record.files)
 
     def _combined(self, reads: tuple[Access, ...]) -> bytes:
-        h = hashlib.blake2b(digest_size=16)
-        for access in reads:
-            known = self._digests.get(id(access))
-            if known is None:
-                value = self._values[access] = self._resolve(access)
-                known = self._digests[id(access)] = (access, self.digester.digest(value))
-            h.update(known[1])
-        return h.digest()
+        """The digest of the values of `reads`, in order (each value digested once a build)."""
+        digests = self._digests
+        try:  # the common case, 1.9 million reads at 50,000 papers: all digested already
+            parts = [digests[id(access)][1] for access in reads]
+        except KeyError:
+            for access in reads:
+                if id(access) not in digests:
+                    value = self._values[access] = self._resolve(access)
+                    digests[id(access)] = (access, self.digester.digest(value))
+            parts = [digests[id(access)][1] for access in reads]
+        return hashlib.blake2b(b"".join(parts), digest_size=16).digest()
 
     def _resolve(self, access: Access) -> Any:
         """What `access` reads from this build's library or templates."""
