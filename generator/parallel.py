@@ -149,9 +149,7 @@ def _render_pool(jobs: Sequence[tuple[str, Job]], workers: int, times: RenderTim
     gc.freeze()  # the workers' collector skips everything inherited (less CPU, fewer page copies)
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                initializer=_die_with_parent, initargs=(os.getpid(),))
-    bounds = [(start, min(start + SLICE, len(jobs))) for start in range(0, len(jobs), SLICE)]
-    slices = iter(bounds)
-    place = {b: i for i, b in enumerate(bounds)}
+    slices = ((start, min(start + SLICE, len(jobs))) for start in range(0, len(jobs), SLICE))
     # A few slices ahead per worker, not all, taken back as they finish, not in job order: a
     # slow slice (papers.json is in the first) holds up neither the other worker nor the
     # parent, and finished pages wait in memory only until the parent has written them.
@@ -159,7 +157,7 @@ def _render_pool(jobs: Sequence[tuple[str, Job]], workers: int, times: RenderTim
     try:
         while running:
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in sorted(finished, key=lambda f: place[running[f]]):
+            for future in sorted(finished, key=running.__getitem__):  # by the slices' bounds
                 del running[future]
                 running.update((pool.submit(_run_slice, b), b)
                                for b in itertools.islice(slices, 1))
