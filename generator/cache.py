@@ -33,7 +33,7 @@ from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-__all__ = ["CACHE_DIR", "BuildCache", "back_name", "code_version", "kept"]
+__all__ = ["CACHE_DIR", "BuildCache", "back_name", "code_version", "kept", "write_pickle"]
 
 CACHE_DIR = ".litreview-cache"
 T = TypeVar("T")
@@ -57,6 +57,20 @@ def code_version() -> str:
 def _fork_is_safe() -> bool:
     """True when this process may fork a child that runs Python (Linux, one thread)."""
     return sys.platform == "linux" and threading.active_count() == 1
+
+
+def write_pickle(path: Path, value: Any) -> None:
+    """Pickle `value` into `path` atomically (a temporary file beside it, then renamed): a
+    reader finds the old file or the new one, never half of one. Raises `OSError`."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def back_name(out: Path) -> str:
@@ -214,10 +228,7 @@ class BuildCache:
         try:
             self._ensure_directory()
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-            with os.fdopen(fd, "wb") as f:
-                pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, target)
+            write_pickle(target, value)
         except OSError:  # a read-only or full disk only costs speed
             return
 
@@ -227,11 +238,10 @@ class BuildCache:
         between its parallel stages, and the child pickles the value as it is now, whatever
         the build does to it next. `settle()` waits for the children. Only where that is
         plainly safe: outside a session, on Linux, with no other thread; else stored now."""
+        self._wait(key)  # an older value of `key` must not land after this one
         if self.in_session or self.directory is None or not _fork_is_safe():
-            self._wait(key)
             self._store(key, value)
             return
-        self._wait(key)  # an older value of `key` must not land after this one
         pid = os.fork()
         if pid == 0:  # the child: store, then leave without running the parent's exit code
             status = 1
@@ -295,10 +305,7 @@ def kept(name: str, key: str, compute: Callable[[], T]) -> T:
     value = compute()
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
+        write_pickle(path, value)
         _prune_kept(folder, name)
     except OSError:  # a read-only or full disk only costs speed
         pass

@@ -16,14 +16,13 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import tempfile
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from . import sitelist
-from .cache import CACHE_DIR, back_name, code_version
+from .cache import CACHE_DIR, back_name, code_version, write_pickle
 from .sitelist import FolderStamp, folder_stamp, stamps_hold
 
 __all__ = ["BuildStamp"]
@@ -151,11 +150,7 @@ class BuildStamp:
         """Record a successful build (atomically); a failure to record is not an error."""
         try:
             self.record.parent.mkdir(parents=True, exist_ok=True)
-            data = pickle.dumps((self.inputs, self._output_folders(), report))
-            fd, tmp = tempfile.mkstemp(dir=self.record.parent, suffix=".tmp")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, self.record)
+            write_pickle(self.record, (self.inputs, self._output_folders(), report))
         except OSError:
             return
 
