@@ -25,7 +25,7 @@ from typing import Any
 from .memoreads import TrackedLibrary, registry
 from .parallel import Task
 
-__all__ = ["Digester", "fingerprint", "job_shape"]
+__all__ = ["Digester", "JobNamer", "fingerprint", "job_shape"]
 
 _PLAIN = frozenset({str, int, float, bool, bytes, type(None)})
 _MISSING = "\0missing"
@@ -56,6 +56,8 @@ class Digester:
 
     def digest(self, value: Any) -> bytes:
         """A digest of `value` (equal values: equal digests); a unique one if it cannot be made."""
+        if id(value) in registry:  # most values pages read are one paper or one term
+            return self.of_dataclass(value)
         buffer = io.BytesIO()
         try:
             _Pickler(buffer, self).dump(value)
@@ -84,6 +86,44 @@ class Digester:
                 digest = self.digest(state)
             known = self._known[id(obj)] = (obj, digest)  # obj kept: ids stay unique
         return known[1]
+
+
+class JobNamer:
+    """Digests of page jobs' shapes (`job_shape`) for one build: a `Task` whose arguments are
+    papers, terms and plain values, the common page job, is named from digests made once (its
+    function's, each paper's) without describing it again: 140,000 jobs at 50,000 papers."""
+
+    def __init__(self, digester: Digester, renderer: Any) -> None:
+        self.digester, self.renderer = digester, renderer
+        self._parts: dict[int, tuple[Any, bytes]] = {}
+        """Digests of the functions and other arguments of this build's tasks, by id (each
+        object kept: ids stay unique)."""
+
+    def __call__(self, job: Any) -> bytes:
+        if type(job) is not Task:
+            return self.digester.digest(job_shape(job, self.renderer))
+        func, args = job
+        parts: list[Any] = [self._part(func)]
+        for arg in args:
+            kind = type(arg)
+            if kind is str or kind is int or kind is type(None) or kind is bool:
+                parts.append(arg)
+            else:  # a paper or a term (its digest), or a function, a `Kind`... (digested once)
+                parts.append(self.digester.of_dataclass(arg) if id(arg) in registry
+                             else self._part(arg))
+        return hashlib.blake2b(pickle.dumps(parts, pickle.HIGHEST_PROTOCOL),
+                               digest_size=16).digest()
+
+    def _part(self, obj: Any) -> bytes:
+        known = self._parts.get(id(obj))
+        if known is None:
+            known = self._parts[id(obj)] = (obj, self.digester.digest(
+                (_PART, job_shape(obj, self.renderer))))
+        return known[1]
+
+
+_PART = "\0part"
+"""Marks a part of a job's name, so no plain value can stand for it."""
 
 
 class _Pickler(pickle.Pickler):

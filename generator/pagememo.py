@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -30,12 +29,14 @@ from pathlib import Path
 from typing import Any
 
 from .cache import BuildCache, code_version
-from .digest import Digester, fingerprint, job_shape
+from .digest import Digester, JobNamer, fingerprint
 from .memoreads import (
     DEPS_PREFIX,
     REF,
     Access,
     Job,
+    ReadCodes,
+    ReadTables,
     TrackedLibrary,
     recorded,
     register,
@@ -109,6 +110,7 @@ class PageMemo:
         self.digester = self.warm.digester if self.warm is not None else Digester()
         self._values: dict[Access, Any] = {}
         self._job_keys: dict[Any, tuple[Any, bytes]] = {}
+        self._namer: JobNamer | None = None
         self._markers: dict[int, Any] = {}
         """The renderer and the recording library by id, as job identities name them (filled by
         `instrument`; `job_identity` adds the methods of the renderer it meets)."""
@@ -125,6 +127,8 @@ class PageMemo:
         self._kept_paths: set[str] | None = None
         """The files of the kept jobs, when `_plan_warm` made them as a set."""
         self._pending: list[Stat] = []
+        self._codes = ReadCodes()
+        self._tables = ReadTables(self._canonical_read)
 
     def instrument(self, renderer: Any) -> tuple[Any, TrackedLibrary]:
         """Make `renderer` record what its pages read; fix this build's global key. Returns the
@@ -176,7 +180,8 @@ class PageMemo:
             # Nothing to keep (a first build, or code or settings changed): every job runs,
             # and each is named (digested) when its files come back, while workers render.
             self._plan = (jobs, [b""] * len(jobs))
-            return [(kind, recorded(f"@{i}", job)) for i, (kind, job) in enumerate(jobs)], \
+            codes = self._codes
+            return [(kind, recorded(f"@{i}", job, codes)) for i, (kind, job) in enumerate(jobs)], \
                 partial(self._write, writer)
         todo, keys = [], []
         for kind, job in jobs:
@@ -188,7 +193,7 @@ class PageMemo:
                 self._kept.add(key)
                 self.skipped += 1
                 continue
-            todo.append((kind, recorded(key.hex(), job)))
+            todo.append((kind, recorded(key.hex(), job, self._codes)))
         self._plan = (jobs, keys)
         return todo, partial(self._write, writer)
 
@@ -233,7 +238,7 @@ class PageMemo:
         self._kept, self._kept_paths = kept, keep
         self.skipped += len(kept)
         writer.keep_all(keep)
-        return [(jobs[i][0], recorded(keys[i].hex(), jobs[i][1])) for i in run]
+        return [(jobs[i][0], recorded(keys[i].hex(), jobs[i][1], self._codes)) for i in run]
 
     def _plan_each(self, jobs: Sequence[tuple[str, Job]], keys: list[bytes], writer: Any,
                    dirty: set[bytes], defer: set[bytes]) -> list[tuple[str, Job]]:
@@ -248,7 +253,7 @@ class PageMemo:
                 keep += rels
                 (self.deferred if key in dirty else kept).add(key)
             else:
-                todo.append((kind, recorded(key.hex(), job)))
+                todo.append((kind, recorded(key.hex(), job, self._codes)))
         self.skipped += len(kept)
         writer.keep_all(keep)
         return todo
@@ -282,9 +287,15 @@ class PageMemo:
     def _job_key(self, job: Job) -> bytes:
         """The memo key of `job`: the digest of its shape, or, between two builds of one
         process, the key of the last build's job with the same identity."""
-        ident = job_identity(job, self._markers)
+        # Identities serve the next build of this process only (a session's, see `_keep_warm`).
+        ident = job_identity(job, self._markers) if self.cache.in_session else None
         hit = self.warm.job_keys.get(ident) if ident is not None and self.warm else None
-        key = hit[1] if hit is not None else self.digester.digest(job_shape(job, self.renderer))
+        if hit is not None:
+            key = hit[1]
+        else:
+            if self._namer is None or self._namer.renderer is not self.renderer:
+                self._namer = JobNamer(self.digester, self.renderer)
+            key = self._namer(job)
         if ident is not None:
             self._job_keys[ident] = (job, key)  # the job keeps the ids in `ident` unique
         return key
@@ -293,8 +304,7 @@ class PageMemo:
         if not rel.startswith(DEPS_PREFIX):
             self._pending.append((rel, *writer.write(rel, data)))  # the stat it will publish
             return
-        reads = pickle.loads(data)  # made by this build's own workers (`memoreads.recorded`)
-        reads = tuple(self._canonical_read(a) for a in reads)
+        reads = self._tables.decode(data)  # from this build's own processes (`recorded`)
         name = rel[len(DEPS_PREFIX):]
         if name.startswith("@"):  # a job of a build that keeps nothing: named now (see `plan`)
             jobs, keys = self._plan
