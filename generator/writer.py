@@ -97,6 +97,8 @@ class SiteWriter:
         """Staging folders known to exist (in this process)."""
         self._lock: DirLock | None = lock_output(out)
         recover(out)
+        self._no_site = not out.is_dir()
+        """No site yet (a first build): no file to compare with."""
         remove_ours(self.staging)  # left by a killed build
         self.staging.mkdir(parents=True)
         (self.staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
@@ -149,7 +151,8 @@ class SiteWriter:
         rel = "/".join(parts)
         if rel in self._changed:
             raise ValueError(f"two files of this build have one path: {rel}")
-        kept = None if self._complete else same_bytes(os.path.join(self._out, rel), data)
+        kept = None if self._complete or self._no_site else same_bytes(
+            os.path.join(self._out, rel), data)
         if kept is not None:
             self._kept.add(rel)
             return kept
