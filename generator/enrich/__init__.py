@@ -149,10 +149,20 @@ def _corpus(ordered: Sequence[Paper], taxonomy: Taxonomy, merges: Mapping[str, s
     """
     jobs = zip(analysis_jobs(ordered, workers), regex_jobs(ordered, taxonomy, workers, 1),
                strict=True)
-    found = start_jobs([partial(_both, *pair) for pair in jobs], workers).results()
+    started = start_jobs([partial(_both, *pair) for pair in jobs], workers)
+    if workers > 1:  # while the workers analyse, not after: `corpus_of` and LSA need these
+        _import_models()
+    found = started.results()
     corpus = corpus_of(ordered, [part for part, _ in found], merges,
                        keep=keyword_keys(taxonomy.topics))
     return corpus, [scores for _, scores in found]
+
+
+def _import_models() -> None:
+    """Import scikit-learn's models (a second of CPU, once per process)."""
+    import sklearn.decomposition  # noqa: F401
+    import sklearn.feature_extraction.text  # noqa: F401
+    import sklearn.preprocessing  # noqa: F401
 
 
 def _both(first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]:
