@@ -30,7 +30,7 @@ from .model import Issue, Paper
 from .notes import read_notes
 from .overlay import Overlay, apply_notes, pin_notes
 from .pagememo import PageMemo
-from .parallel import render_pages
+from .parallel import render_pages, worker_count
 from .render import Renderer, builtin_theme_dir, make_environment
 from .repair import repair_listing
 from .reviews import Linked, Review, link_documents, read_reviews
@@ -330,8 +330,10 @@ def _read_repaired(root: Path, cache: BuildCache) -> list[tuple[Listing, list[Pa
         listing = read_listing(path)
         return (listing, *repair_listing(listing.papers, day))
 
-    results = [cache.per_file("listing", path, partial(read_and_repair, path), day.isoformat())
-               for path in listing_paths(root / "content" / "listings")]
+    paths = listing_paths(root / "content" / "listings")
+    # Every core reads the files not in the cache (large ones: about 1 KB a paper).
+    workers = worker_count(sum(p.stat().st_size for p in paths) // 1000)
+    results = cache.per_files("listing", paths, read_and_repair, day.isoformat(), workers)
     return sorted(results, key=lambda r: (r[0].digest, r[0].name))
 
 

@@ -1,7 +1,8 @@
 """Build cache: the result of reading one input file, kept by content hash and code version.
 
 `BuildCache.per_file()` returns what a compute function made from a file the last time the
-file had exactly these bytes, under exactly this code (every `.py` file of the package) and
+file had exactly these bytes (`per_files`: for many files, those not cached worked out on every
+core), under exactly this code (every `.py` file of the package) and
 these extra inputs (e.g. the build date, which resolves yearless dates). Entries live in memory
 (a `litreview serve` session reuses them between rebuilds) and as pickles under
 `.litreview-cache/` in the project (git-ignored), so a second `litreview build` does not parse
@@ -28,10 +29,12 @@ import pickle
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, TypeVar
+
+from .parallel import map_forked
 
 __all__ = ["CACHE_DIR", "BuildCache", "back_name", "code_version", "kept", "write_pickle"]
 
@@ -59,18 +62,26 @@ def _fork_is_safe() -> bool:
     return sys.platform == "linux" and threading.active_count() == 1
 
 
-def write_pickle(path: Path, value: Any) -> None:
+def write_pickle(path: Path, value: Any, pickled: bytes | None = None) -> None:
     """Pickle `value` into `path` atomically (a temporary file beside it, then renamed): a
-    reader finds the old file or the new one, never half of one. Raises `OSError`."""
+    reader finds the old file or the new one, never half of one. `pickled`: the pickle,
+    already made (`value` is then ignored). Raises `OSError`."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as fh:
-            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            if pickled is None:
+                pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            else:
+                fh.write(pickled)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _pickled(compute: Callable[[Path], Any], path: Path) -> bytes:
+    return pickle.dumps(compute(path), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def back_name(out: Path) -> str:
@@ -125,23 +136,35 @@ class BuildCache:
 
     def per_file(self, kind: str, path: Path, compute: Callable[[], T], extra: str = "") -> T:
         """The result of `compute()` for `path`, reused while the file's bytes are the same."""
+        return self.per_files(kind, [path], lambda _: compute(), extra)[0]
+
+    def per_files(self, kind: str, paths: Sequence[Path], compute: Callable[[Path], T],
+                  extra: str = "", workers: int = 1) -> list[T]:
+        """`per_file` for each of `paths`, in order; the files not in the cache are worked
+        out by `workers` processes (`parallel.map_forked`), their results pickled once."""
+        keys = [f"{kind}/{file_key(kind, p, extra)}" if self.enabled else "" for p in paths]
+        values: dict[str, Any] = {}
+        for key in keys:
+            if key in self._memory:
+                values[key] = self._memory[key]
+            elif key:
+                loaded = self._load(key)
+                if loaded is not None:
+                    values[key] = loaded
+        missing = [i for i, key in enumerate(keys) if key not in values]
+        blobs = map_forked(partial(_pickled, compute), [paths[i] for i in missing], workers)
+        made = {i: pickle.loads(blob) for i, blob in zip(missing, blobs, strict=True)}
         if not self.enabled:
-            return compute()
-        key = f"{kind}/{file_key(kind, path, extra)}"
-        self._used.add(key)
+            return [made[i] for i in range(len(paths))]
+        for i, blob in zip(missing, blobs, strict=True):
+            values[keys[i]] = made[i]
+            self._store(keys[i], None, blob)
+        self.misses += len(missing)
+        self.hits += len(paths) - len(missing)
+        self._used.update(keys)
         self._kinds.add(kind)
-        if key in self._memory:
-            self.hits += 1
-            return self._noted(key, self._memory[key])
-        value = self._load(key)
-        if value is None:
-            self.misses += 1
-            value = compute()
-            self._store(key, value)
-        else:
-            self.hits += 1
-        self._memory[key] = value
-        return self._noted(key, value)
+        self._memory.update(values)
+        return [self._noted(key, values[key]) for key in keys]
 
     def _noted(self, key: str, value: T) -> T:
         for part in (value, *value) if isinstance(value, tuple) else (value,):
@@ -221,14 +244,14 @@ class BuildCache:
         except Exception:
             return None
 
-    def _store(self, key: str, value: Any) -> None:
+    def _store(self, key: str, value: Any, pickled: bytes | None = None) -> None:
         if self.directory is None:
             return
         target = self.directory / f"{key}.pickle"
         try:
             self._ensure_directory()
             target.parent.mkdir(parents=True, exist_ok=True)
-            write_pickle(target, value)
+            write_pickle(target, value, pickled)
         except OSError:  # a read-only or full disk only costs speed
             return
 

@@ -31,7 +31,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Job", "RenderTimes", "Task", "render_pages", "worker_count"]
+__all__ = ["Job", "RenderTimes", "Task", "map_forked", "render_pages", "worker_count"]
 
 Job = Callable[[], Iterable[tuple[str, str | bytes]]]
 """Makes one or a few output files: (site-relative path, text or bytes) pairs."""
@@ -169,6 +169,33 @@ def _render_pool(jobs: Sequence[tuple[str, Job]], workers: int, times: RenderTim
         pool.shutdown(wait=True, cancel_futures=True)  # on an error: the running slices end
         gc.unfreeze()
         _JOBS = ()
+
+
+_MAPPED: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
+"""The function and items of the running `map_forked`, inherited by its workers."""
+
+
+def _map_one(index: int) -> Any:
+    assert _MAPPED is not None
+    func, items = _MAPPED
+    return func(items[index])
+
+
+def map_forked(func: Callable[[Any], Any], items: Sequence[Any], workers: int) -> list[Any]:
+    """`[func(item) for item in items]`, in order, worked out by `workers` forked processes
+    (with one worker, or where there is no `fork`: here). The workers inherit `func` and
+    `items`, so only the results are pickled (make them bytes when the caller keeps bytes)."""
+    global _MAPPED
+    if workers <= 1 or len(items) <= 1 or sys.platform != "linux":
+        return [func(item) for item in items]
+    _MAPPED = (func, items)
+    try:
+        with ProcessPoolExecutor(min(workers, len(items)),
+                                 mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
+            return list(pool.map(_map_one, range(len(items))))
+    finally:
+        _MAPPED = None
 
 
 def render_pages(jobs: Sequence[tuple[str, Job]], write: Callable[[str, bytes], None],

@@ -7,8 +7,10 @@ its mtime; a rewritten one gets a new inode (written to staging, then moved into
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -353,3 +355,26 @@ def test_cache_survives_corrupt_entries_and_forgets_unused_ones(tmp_path: Path) 
     shutil.rmtree(root / ".litreview-cache")
     assert BuildCache(root, enabled=False).per_file("t", root / "a.txt", lambda: 1) == 1
     assert not (root / ".litreview-cache").exists()
+
+
+def _shout(path: Path) -> tuple[str, int]:
+    if path.name == "bad.txt":
+        raise ValueError(f"cannot read {path.name}")
+    return path.read_text().upper(), os.getpid()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="forked workers: Linux only")
+def test_files_not_in_the_cache_are_read_by_two_processes_and_kept(tmp_path: Path) -> None:
+    paths = [tmp_path / f"{name}.txt" for name in ("a", "b", "c")]
+    for path in paths:
+        path.write_text(path.stem * 3)
+    cache = BuildCache(tmp_path)
+    made = cache.per_files("t", paths, _shout, workers=2)
+    assert [text for text, _ in made] == ["AAA", "BBB", "CCC"]
+    assert os.getpid() not in {pid for _, pid in made}  # worked out in the workers
+    cache.finish()
+    again = BuildCache(tmp_path).per_files("t", paths, lambda p: pytest.fail("not cached"))
+    assert again == made  # kept on disk by the parent, as the workers pickled them
+    (tmp_path / "bad.txt").write_text("?")
+    with pytest.raises(ValueError, match="cannot read bad.txt"):  # a worker's error, as is
+        BuildCache(tmp_path).per_files("t", [*paths, tmp_path / "bad.txt"], _shout, workers=2)
