@@ -95,7 +95,7 @@ class JobNamer:
 
     def __init__(self, digester: Digester, renderer: Any) -> None:
         self.digester, self.renderer = digester, renderer
-        self._parts: dict[int, tuple[Any, bytes]] = {}
+        self._parts: dict[Any, tuple[Any, bytes]] = {}
         """Digests of the functions and other arguments of this build's tasks, by id (each
         object kept: ids stay unique)."""
 
@@ -115,9 +115,12 @@ class JobNamer:
                                digest_size=16).digest()
 
     def _part(self, obj: Any) -> bytes:
-        known = self._parts.get(id(obj))
+        # A method by function and owner: `renderer.term_page` is a new object each time.
+        ident = (id(obj.__func__), id(obj.__self__)) if type(obj) is types.MethodType \
+            else id(obj)
+        known = self._parts.get(ident)
         if known is None:
-            known = self._parts[id(obj)] = (obj, self.digester.digest(
+            known = self._parts[ident] = (obj, self.digester.digest(
                 (_PART, job_shape(obj, self.renderer))))
         return known[1]
 
