@@ -1,7 +1,7 @@
 """Rendering on every core: pages and Markdown made in worker processes, written by the parent.
 
-`render_pages()` takes the independent page jobs of a build (`render.page_jobs` plus one
-Markdown job per paper), cuts them into slices of consecutive jobs, and has a pool of forked
+`render_pages()` takes the independent page jobs of a build (`render.page_jobs`, a paper's job
+making its Markdown page too), cuts them into slices of consecutive jobs, and has a pool of forked
 workers render each slice to bytes. Forked workers inherit the library, the Jinja environment
 and the jobs, so nothing is pickled on the way in; only finished bytes come back. The parent
 hands each slice's files to the writer as the slice finishes (a job's files together, in
@@ -31,7 +31,8 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Job", "RenderTimes", "Task", "map_forked", "render_pages", "worker_count"]
+__all__ = ["Job", "RenderTimes", "Task", "charge", "map_forked", "render_pages",
+           "worker_count"]
 
 Job = Callable[[], Iterable[tuple[str, str | bytes]]]
 """Makes one or a few output files: (site-relative path, text or bytes) pairs."""
@@ -108,13 +109,28 @@ def worker_count(jobs: int) -> int:
     return max(1, wanted) if fork_ok else 1
 
 
+_charged: dict[str, float] = {}
+"""CPU seconds the running job charged to other kinds of work than its own (`charge`)."""
+
+
+def charge(kind: str, seconds: float) -> None:
+    """In a job: count `seconds` of its CPU time as `kind` work, not as the job's own kind
+    (a job making two kinds of file)."""
+    _charged[kind] = _charged.get(kind, 0.0) + seconds
+
+
 def _run(jobs: Iterable[tuple[str, Job]], times: RenderTimes) -> Iterator[Files]:
     """Each job's files, encoded; CPU seconds per kind into `times`."""
     for kind, job in jobs:
+        _charged.clear()
         start = time.process_time()
         files = [(rel, text if type(text) is bytes else text.encode("utf-8"))
                  for rel, text in job()]
-        times.add(kind, time.process_time() - start)
+        spent = time.process_time() - start
+        for other, seconds in _charged.items():
+            times.add(other, seconds)
+            spent -= seconds
+        times.add(kind, spent)
         yield files
 
 

@@ -249,16 +249,19 @@ def _maker(wrap: Callable[..., Any] | None) -> Callable[..., Task]:
 
 
 def page_jobs(renderer: Renderer, search_off: str | None = None,
-              wrap: Callable[..., Any] | None = None) -> list[Task]:
+              wrap: Callable[..., Any] | None = None,
+              paper_wrap: Callable[..., Any] | None = None) -> list[Task]:
     """Every HTML page as a deferred job, in site order: home, papers, index pages per kind and
     term, reviews, search, map, 404. Jobs share nothing, so any slice can render in another
     process. With `wrap`, a job calls `wrap(page method, *arguments)` instead (e.g. to turn the
-    page into files).
+    page into files); with `paper_wrap`, a paper's job calls that instead (e.g. to make its
+    other files too).
     """
     make = _maker(wrap)
+    make_paper = _maker(paper_wrap or wrap)
     paper_page = renderer.paper
     jobs = [make(renderer.home)]
-    jobs += [make(paper_page, paper) for paper in renderer.library.papers]
+    jobs += [make_paper(paper_page, paper) for paper in renderer.library.papers]
     for kind in KINDS:
         jobs.append(make(renderer.kind_index, kind))
         jobs += renderer.term_jobs(kind, wrap)  # a job a page: see term_page

@@ -1,14 +1,15 @@
 """The jobs that write a site: every file of it as an independent job, plus theme assets.
 
 `site_jobs` lists, in site order, the machine-readable outputs (papers.json first: the slowest
-job must not come last), one Markdown page per paper and every HTML page (`render.page_jobs`),
-each as a `Task` the page memo can name and a worker can run. `copy_static` copies the theme's
+job must not come last) and every HTML page (`render.page_jobs`), a paper's with its Markdown
+page, each as a `Task` the page memo can name and a worker can run. `copy_static` copies the theme's
 `static/` files. This module says what is written; `build` decides when, `parallel` runs the
 jobs, `pagememo` skips the unchanged ones and `writer` stores the files.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
@@ -18,7 +19,7 @@ from . import outputs, reuse
 from .library import Library
 from .model import Paper
 from .pages import paper_to_markdown
-from .parallel import Job, Task
+from .parallel import Job, charge
 from .render import Page, Renderer, builtin_theme_dir, page_jobs
 from .writer import SiteWriter
 
@@ -30,10 +31,9 @@ def site_jobs(renderer: Renderer, library: Any, search_off: str | None
     """Every file of the site as (kind of work, job); `library` is what the jobs read (the
     page memo's recording library)."""
     jobs = _output_jobs(library, renderer.config, renderer.reviews)
-    jobs += [("pages (markdown)", Task(_markdown_page, paper, library))
-             for paper in library.papers]
-    jobs += [("render (html)", job)
-             for job in page_jobs(renderer, search_off=search_off, wrap=_html_page)]
+    jobs += [("render (html)", job) for job in page_jobs(
+        renderer, search_off=search_off, wrap=_html_page,
+        paper_wrap=_paper_pages)]
     return jobs
 
 
@@ -55,8 +55,15 @@ def _named_file(rel: str, make: Callable[[], str]) -> tuple[tuple[str, str]]:
     return ((rel, make()),)
 
 
-def _markdown_page(paper: Paper, library: Library) -> tuple[tuple[str, str]]:
-    return ((f"papers/{paper.slug}.md", paper_to_markdown(paper, library)),)
+def _paper_pages(render: Callable[..., Page], paper: Paper
+                 ) -> tuple[tuple[str, str], tuple[str, str]]:
+    """A paper's Markdown page and its HTML page (`render`: the renderer's `paper`): one job,
+    one memo record, not two; the Markdown's CPU time is charged to `pages (markdown)`."""
+    start = time.process_time()
+    markdown = paper_to_markdown(paper, render.__self__.library)  # type: ignore[attr-defined]
+    charge("pages (markdown)", time.process_time() - start)
+    page = render(paper)
+    return (f"papers/{paper.slug}.md", markdown), (page.path, page.text)
 
 
 def _html_page(render: Callable[..., Page], *args: Any) -> tuple[tuple[str, str]]:

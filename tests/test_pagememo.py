@@ -111,7 +111,7 @@ def test_a_no_op_build_runs_no_page_job(small: Path, workers: str,
     with open(small / "litreview.yaml", "a", encoding="utf-8") as f:
         f.write("# a comment: the inputs changed, the settings did not\n")
     second = build_pinned(small, out, search_index=False, cache=BuildCache(small))  # from disk
-    assert second.jobs_reused > 2 * first.papers and second.files_written == 0
+    assert second.jobs_reused > first.papers and second.files_written == 0
 
 
 def test_a_template_edit_reruns_only_the_jobs_that_loaded_it(small: Path) -> None:

@@ -92,6 +92,8 @@ def test_parallel_build_is_byte_identical_to_serial(project: Path, serial_site, 
     assert pooled.files_written == serial.files_written == len(actual) - 1  # minus the marker
     assert pooled.bytes_written == serial.bytes_written
     assert pooled.stages_cpu["render (html)"] > 0 and pooled.stages_cpu["write"] > 0
+    for report in (serial, pooled):  # a paper's job makes both pages; each kind has its time
+        assert 0 < report.stages_cpu["pages (markdown)"] < report.stages_cpu["render (html)"]
 
 
 def test_long_index_shows_a_window_of_pages(serial_site) -> None:

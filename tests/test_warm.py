@@ -132,10 +132,11 @@ def test_a_note_edit_reuses_enrichment_and_plans_pages_without_digests(
     page = out / "papers" / NOTE.removesuffix(".md") / "index.html"
     assert "the appendix has the proof sketch" in page.read_text(encoding="utf-8")
     assert 0 < len(report.changed_paths) <= 5, report.changed_paths
-    assert report.jobs_reused > 1000
+    assert report.jobs_reused > 700  # of some 820 jobs (a paper: one job, both its pages)
     # Jobs equal to the last build's at their place keep its keys: only the edited paper's
-    # two pages and the few jobs made of fresh objects (the site-wide files) are named.
-    assert 2 <= len(named) <= 12, named
+    # job (its two pages) and the few jobs made of fresh objects (the site-wide files) are
+    # named.
+    assert 1 <= len(named) <= 12, named
 
 
 def test_a_new_process_reuses_enrichment_from_disk(project: Path, tmp_path: Path,
