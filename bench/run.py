@@ -32,7 +32,7 @@ sys.path.insert(0, str(HERE))
 from corpus import read_records, write_listings  # noqa: E402
 from edits import edit_one_input, prepare_note  # noqa: E402
 from hugo import hugo_available, time_hugo  # noqa: E402
-from proc import measure, tree_size  # noqa: E402
+from proc import disk_probe, measure, tree_size  # noqa: E402
 from table import Run, format_table  # noqa: E402
 
 
@@ -132,7 +132,9 @@ def main(argv: list[str]) -> int:
     env = dict(os.environ, PYTHONHASHSEED="0")
     if args.snapshot:  # builds import this copy, whatever happens to the working tree
         env["PYTHONPATH"] = str(snapshot_code(work))
-    runs, leftovers = [], []
+    runs: list[Run] = []
+    probe_dir = Path(tempfile.mkdtemp(prefix="disk-probe-", dir=work))
+    probe, leftovers = disk_probe(probe_dir), [probe_dir]
     try:
         for n in sizes:
             print(f"building {n} papers in {work} ...", file=sys.stderr, flush=True)
@@ -141,7 +143,9 @@ def main(argv: list[str]) -> int:
             leftovers += outputs
             if args.json:
                 args.json.write_text(json.dumps([r.as_dict() for r in runs], indent=1))
-        print(f"{dt.date.today().isoformat()}, {machine()}; at the end: {load()}\n", flush=True)
+        print(f"{dt.date.today().isoformat()}, {machine()}; at the end: {load()}; before the "
+              f"run, a folder and a 10 KB file took {probe:.0f} µs of CPU to make in the work "
+              f"dir\n", flush=True)
         print(format_table(runs, search=not args.no_search), flush=True)
     finally:
         if not args.keep:
