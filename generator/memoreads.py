@@ -129,17 +129,23 @@ class TrackedLibrary:
     def __getattr__(self, name: str) -> Any:
         value = getattr(self._library, name)
         if isinstance(value, types.MethodType):
-            return _TrackedCall(name, value)
-        if isinstance(value, Mapping):
-            return _TrackedMap(name, value)
-        if isinstance(value, tuple | list):
-            return _TrackedSeq(name, value)
-        _record(("attr", name))
-        return value
+            wrapper: Any = _TrackedCall(name, value)
+        elif isinstance(value, Mapping):
+            wrapper = _TrackedMap(name, value)
+        elif isinstance(value, tuple | list):
+            wrapper = _TrackedSeq(name, value)
+        else:  # a plain value: each read recorded here
+            _record(("attr", name))
+            return value
+        # Kept as an attribute: the next read finds it without this call (the wrapper records
+        # each use); some 40 reads a page. `retarget` drops them.
+        self.__dict__[name] = wrapper
+        return wrapper
 
 
 def retarget(tracked: TrackedLibrary, library: Any) -> TrackedLibrary:
     """`tracked`, now standing in for `library` (the same object: jobs naming it stay equal)."""
+    tracked.__dict__.clear()
     tracked._library = library
     return tracked
 

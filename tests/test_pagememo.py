@@ -80,6 +80,15 @@ def test_a_job_is_named_by_its_function_and_arguments_the_same_in_every_build() 
         memoreads.registry.clear()
 
 
+def test_a_retargeted_library_reads_the_new_one_and_still_records() -> None:
+    tracked = TrackedLibrary(Library.build([_paper(1)]))
+    assert "id1" in tracked.by_id and len(tracked.papers) == 1  # wrappers kept from now on
+    memoreads.retarget(tracked, Library.build([_paper(2), _paper(3)]))
+    assert "id2" in tracked.by_id and "id1" not in tracked.by_id and len(tracked.papers) == 2
+    assert _reads(lambda: tracked.by_id["id2"]) == {("item", "by_id", "id2")}
+    assert _reads(lambda: len(tracked.papers)) == {("len", "papers")}
+
+
 def test_nothing_is_recorded_outside_a_job() -> None:
     library = TrackedLibrary(Library.build([_paper(1)]))
     assert len(library.papers) == 1 and memoreads._recorder is None
