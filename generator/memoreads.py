@@ -3,8 +3,7 @@
 `TrackedLibrary` stands in for the `Library` while pages render and records each read of it
 (`papers`, `by_id[...]`, `term(...)`...) into the running job's set; `_track_templates` makes a
 Jinja environment record the templates it loads; `recorded()` wraps a job so that its reads
-travel back with its files as one reserved extra "file" (also from a forked worker),
-numbered (`ReadCodes`, `ReadTables`: each distinct read is sent once per process). The
+travel back with its files as one reserved extra "file" (also from a forked worker). The
 registry holds this build's papers and terms by `id()`, so call arguments are recorded as
 references. This module records; it neither digests (`digest`) nor decides (`pagememo`).
 """
@@ -12,43 +11,18 @@ references. This module records; it neither digests (`digest`) nor decides (`pag
 from __future__ import annotations
 
 import dataclasses
-import os
 import pickle
 import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["DEPS_PREFIX", "REF", "ReadCodes", "ReadTables", "TrackedLibrary", "recorded",
-           "register", "registry", "retarget", "track_templates", "untracked"]
+__all__ = ["DEPS_PREFIX", "REF", "TrackedLibrary", "recorded", "register", "registry",
+           "retarget", "track_templates", "untracked"]
 
 DEPS_PREFIX = "\0memo/"
 """Reserved path of the extra 'file' carrying a job's recorded reads (NUL: never a real path)."""
 Access = tuple[Any, ...]
 Job = Callable[[], Iterable[tuple[str, Any]]]
-
-
-class ReadCodes:
-    """Numbers for the distinct reads of one build's jobs, so a job's reads travel to the
-    parent as small numbers, each read itself only the first time its process sends it
-    (a paper is read by some 40 pages). The parent makes one for each build; a forked worker
-    numbers in its own copy, so the numbers of different processes are told apart by the
-    process id (`ReadTables`)."""
-
-    def __init__(self) -> None:
-        self.numbers: dict[Access, int] = {}
-
-    def encode(self, reads: Iterable[Access]) -> bytes:
-        """(process id, number of the first new read, the new reads, every read's number)."""
-        numbers, first, new = self.numbers, len(self.numbers), []
-        found = []
-        for access in reads:
-            number = numbers.get(access)
-            if number is None:
-                number = numbers[access] = len(numbers)
-                new.append(access)
-            found.append(number)
-        return pickle.dumps((os.getpid(), first, new, found), pickle.HIGHEST_PROTOCOL)
-
 
 _recorder: set[Access] | None = None
 """Reads of the job running in this process (None: not recording)."""
@@ -170,26 +144,8 @@ def track_templates(env: Any) -> None:
         setattr(env, method, tracked)
 
 
-class ReadTables:
-    """The parent's side of `ReadCodes`: every process's reads by number, each decoded (by
-    `canonical`) once. A process's jobs must be decoded in the order it ran them."""
-
-    def __init__(self, canonical: Callable[[Access], Access]) -> None:
-        self.canonical = canonical
-        self.tables: dict[int, list[Access]] = {}
-
-    def decode(self, blob: bytes) -> tuple[Access, ...]:
-        pid, first, new, numbers = pickle.loads(blob)  # made by this build's own processes
-        table = self.tables.setdefault(pid, [])
-        if first != len(table):
-            raise RuntimeError(f"reads of process {pid} out of order: {first} != {len(table)}")
-        table.extend(map(self.canonical, new))
-        return tuple(map(table.__getitem__, numbers))
-
-
-def recorded(name: str, job: Job, codes: ReadCodes) -> Job:
-    """`job`, plus one reserved extra file, `DEPS_PREFIX + name`, carrying what it read
-    (numbered by `codes`)."""
+def recorded(name: str, job: Job) -> Job:
+    """`job`, plus one reserved extra file, `DEPS_PREFIX + name`, carrying what it read."""
     def run() -> list[tuple[str, Any]]:
         global _recorder
         _recorder = set()
@@ -198,7 +154,8 @@ def recorded(name: str, job: Job, codes: ReadCodes) -> Job:
             reads = _recorder
         finally:
             _recorder = None
-        return [*files, (DEPS_PREFIX + name, codes.encode(reads))]  # bytes: sent as they are
+        blob = pickle.dumps(tuple(reads), pickle.HIGHEST_PROTOCOL)  # bytes: sent as they are
+        return [*files, (DEPS_PREFIX + name, blob)]
     return run
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -35,8 +36,6 @@ from .memoreads import (
     REF,
     Access,
     Job,
-    ReadCodes,
-    ReadTables,
     TrackedLibrary,
     recorded,
     register,
@@ -127,8 +126,6 @@ class PageMemo:
         self._kept_paths: set[str] | None = None
         """The files of the kept jobs, when `_plan_warm` made them as a set."""
         self._pending: list[Stat] = []
-        self._codes = ReadCodes()
-        self._tables = ReadTables(self._canonical_read)
 
     def instrument(self, renderer: Any) -> tuple[Any, TrackedLibrary]:
         """Make `renderer` record what its pages read; fix this build's global key. Returns the
@@ -180,8 +177,7 @@ class PageMemo:
             # Nothing to keep (a first build, or code or settings changed): every job runs,
             # and each is named (digested) when its files come back, while workers render.
             self._plan = (jobs, [b""] * len(jobs))
-            codes = self._codes
-            return [(kind, recorded(f"@{i}", job, codes)) for i, (kind, job) in enumerate(jobs)], \
+            return [(kind, recorded(f"@{i}", job)) for i, (kind, job) in enumerate(jobs)], \
                 partial(self._write, writer)
         todo, keys = [], []
         for kind, job in jobs:
@@ -193,7 +189,7 @@ class PageMemo:
                 self._kept.add(key)
                 self.skipped += 1
                 continue
-            todo.append((kind, recorded(key.hex(), job, self._codes)))
+            todo.append((kind, recorded(key.hex(), job)))
         self._plan = (jobs, keys)
         return todo, partial(self._write, writer)
 
@@ -238,7 +234,7 @@ class PageMemo:
         self._kept, self._kept_paths = kept, keep
         self.skipped += len(kept)
         writer.keep_all(keep)
-        return [(jobs[i][0], recorded(keys[i].hex(), jobs[i][1], self._codes)) for i in run]
+        return [(jobs[i][0], recorded(keys[i].hex(), jobs[i][1])) for i in run]
 
     def _plan_each(self, jobs: Sequence[tuple[str, Job]], keys: list[bytes], writer: Any,
                    dirty: set[bytes], defer: set[bytes]) -> list[tuple[str, Job]]:
@@ -253,7 +249,7 @@ class PageMemo:
                 keep += rels
                 (self.deferred if key in dirty else kept).add(key)
             else:
-                todo.append((kind, recorded(key.hex(), job, self._codes)))
+                todo.append((kind, recorded(key.hex(), job)))
         self.skipped += len(kept)
         writer.keep_all(keep)
         return todo
@@ -304,7 +300,8 @@ class PageMemo:
         if not rel.startswith(DEPS_PREFIX):
             self._pending.append((rel, *writer.write(rel, data)))  # the stat it will publish
             return
-        reads = self._tables.decode(data)  # from this build's own processes (`recorded`)
+        reads = pickle.loads(data)  # made by this build's own workers (`memoreads.recorded`)
+        reads = tuple(self._canonical_read(a) for a in reads)
         name = rel[len(DEPS_PREFIX):]
         if name.startswith("@"):  # a job of a build that keeps nothing: named now (see `plan`)
             jobs, keys = self._plan

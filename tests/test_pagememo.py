@@ -3,8 +3,6 @@ unchanged. Whole-site correctness (incremental == clean) is in `test_incremental
 
 from __future__ import annotations
 
-import os
-import pickle
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -45,19 +43,6 @@ def test_reads_are_recorded_one_by_one() -> None:
     assert _reads(lambda: library.term("venues", "NeurIPS")) == {
         ("call", "term", ("venues", "NeurIPS"), ())}
     assert _reads(lambda: library.by_id["id1"]) != _reads(lambda: library.by_id["id2"])
-
-
-def test_reads_travel_as_numbers_each_read_sent_once() -> None:
-    codes = memoreads.ReadCodes()
-    a, b, c = ("len", "papers"), ("item", "by_id", "id1"), ("call", "term", ("tags", "x"), ())
-    first, second, third = codes.encode([a, b]), codes.encode([b, c, a]), codes.encode([c])
-    assert pickle.loads(second)[2] == [c] and pickle.loads(third)[2] == []  # sent once each
-    tables = memoreads.ReadTables(lambda access: ("canonical", *access))
-    assert tables.decode(first) == (("canonical", *a), ("canonical", *b))
-    assert tables.decode(second) == (("canonical", *b), ("canonical", *c), ("canonical", *a))
-    assert tables.decode(third)[0] is tables.tables[os.getpid()][2]  # decoded once, shared
-    with pytest.raises(RuntimeError, match="out of order"):  # a process's jobs, in order only
-        memoreads.ReadTables(tuple).decode(second)
 
 
 def test_a_job_is_named_by_its_function_and_arguments_the_same_in_every_build() -> None:
