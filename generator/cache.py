@@ -34,7 +34,7 @@ from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .parallel import map_forked
+from .parallel import forks, map_forked
 
 __all__ = ["CACHE_DIR", "BuildCache", "back_name", "code_version", "kept", "write_pickle"]
 
@@ -152,13 +152,17 @@ class BuildCache:
                 if loaded is not None:
                     values[key] = loaded
         missing = [i for i, key in enumerate(keys) if key not in values]
-        blobs = map_forked(partial(_pickled, compute), [paths[i] for i in missing], workers)
-        made = {i: pickle.loads(blob) for i, blob in zip(missing, blobs, strict=True)}
+        todo = [paths[i] for i in missing]
+        if forks(workers, len(todo)):  # the workers' results come pickled: stored as they are
+            blobs: list[bytes | None] = map_forked(partial(_pickled, compute), todo, workers)
+            made = [pickle.loads(blob) for blob in blobs]  # type: ignore[arg-type]
+        else:
+            blobs, made = [None] * len(todo), [compute(path) for path in todo]
         if not self.enabled:
-            return [made[i] for i in range(len(paths))]
-        for i, blob in zip(missing, blobs, strict=True):
-            values[keys[i]] = made[i]
-            self._store(keys[i], None, blob)
+            return made
+        for i, value, blob in zip(missing, made, blobs, strict=True):
+            values[keys[i]] = value
+            self._store(keys[i], value, blob)
         self.misses += len(missing)
         self.hits += len(paths) - len(missing)
         self._used.update(keys)

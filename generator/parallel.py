@@ -31,7 +31,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Job", "RenderTimes", "Task", "charge", "map_forked", "render_pages",
+__all__ = ["Job", "RenderTimes", "Task", "charge", "forks", "map_forked", "render_pages",
            "worker_count"]
 
 Job = Callable[[], Iterable[tuple[str, str | bytes]]]
@@ -197,12 +197,17 @@ def _map_one(index: int) -> Any:
     return func(items[index])
 
 
+def forks(workers: int, items: int) -> bool:
+    """True when `map_forked` hands `items` items to `workers` forked processes."""
+    return workers > 1 and items > 1 and sys.platform == "linux"
+
+
 def map_forked(func: Callable[[Any], Any], items: Sequence[Any], workers: int) -> list[Any]:
     """`[func(item) for item in items]`, in order, worked out by `workers` forked processes
-    (with one worker, or where there is no `fork`: here). The workers inherit `func` and
-    `items`, so only the results are pickled (make them bytes when the caller keeps bytes)."""
+    (here unless it `forks`). The workers inherit `func` and `items`, so only the results are
+    pickled (make them bytes when the caller keeps bytes)."""
     global _MAPPED
-    if workers <= 1 or len(items) <= 1 or sys.platform != "linux":
+    if not forks(workers, len(items)):
         return [func(item) for item in items]
     _MAPPED = (func, items)
     try:
