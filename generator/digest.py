@@ -105,8 +105,7 @@ class JobNamer:
         func, args = job
         parts: list[Any] = [self._part(func)]
         for arg in args:
-            kind = type(arg)
-            if kind is str or kind is int or kind is type(None) or kind is bool:
+            if type(arg) in _AS_IS:
                 parts.append(arg)
             else:  # a paper or a term (its digest), or a function, a `Kind`... (digested once)
                 parts.append(self.digester.of_dataclass(arg) if id(arg) in registry
@@ -125,6 +124,8 @@ class JobNamer:
         return known[1]
 
 
+_AS_IS = frozenset({str, int, bool, type(None)})
+"""Task arguments that stand for themselves in a job's name (bytes could pass for a digest)."""
 _PART = "\0part"
 """Marks a part of a job's name, so no plain value can stand for it."""
 

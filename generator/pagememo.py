@@ -109,7 +109,8 @@ class PageMemo:
         self.digester = self.warm.digester if self.warm is not None else Digester()
         self._values: dict[Access, Any] = {}
         self._job_keys: dict[Any, tuple[Any, bytes]] = {}
-        self._namer: JobNamer | None = None
+        self._namer = JobNamer(self.digester, None)
+        """Names this build's jobs (`instrument` gives it the renderer)."""
         self._markers: dict[int, Any] = {}
         """The renderer and the recording library by id, as job identities name them (filled by
         `instrument`; `job_identity` adds the methods of the renderer it meets)."""
@@ -145,6 +146,7 @@ class PageMemo:
         self._markers = {id(renderer): "<renderer>", id(self.tracked): "<library>"}
         track_templates(renderer.env)
         self.renderer = renderer
+        self._namer = JobNamer(self.digester, renderer)
         env = renderer.env
         settings = {k: v for k, v in vars(renderer).items()
                     if k not in ("library", "env") and not k.startswith("_")}
@@ -286,12 +288,7 @@ class PageMemo:
         # Identities serve the next build of this process only (a session's, see `_keep_warm`).
         ident = job_identity(job, self._markers) if self.cache.in_session else None
         hit = self.warm.job_keys.get(ident) if ident is not None and self.warm else None
-        if hit is not None:
-            key = hit[1]
-        else:
-            if self._namer is None or self._namer.renderer is not self.renderer:
-                self._namer = JobNamer(self.digester, self.renderer)
-            key = self._namer(job)
+        key = hit[1] if hit is not None else self._namer(job)
         if ident is not None:
             self._job_keys[ident] = (job, key)  # the job keeps the ids in `ident` unique
         return key
