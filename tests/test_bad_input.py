@@ -196,6 +196,12 @@ def test_strict_makes_any_warning_fatal_and_writes_nothing(broken_project: Path)
 
 # The command line: a message and an exit code, never a traceback ----------------------------
 
+def _alias_bomb(levels: int) -> str:
+    """A YAML flow list of a few hundred characters whose aliases expand to 2**levels values."""
+    nested = ", ".join(f"&s{i} [*s{i - 1}, *s{i - 1}]" for i in range(1, levels))
+    return f"[&s0 [1, 1], {nested}, *s{levels - 1}]"
+
+
 @pytest.mark.parametrize(("text", "line", "words"), [
     pytest.param("title: a\ntitle: b\n", 2, "duplicate key 'title' (first given on line 1)",
                  id="duplicate-key"),
@@ -207,6 +213,10 @@ def test_strict_makes_any_warning_fatal_and_writes_nothing(broken_project: Path)
     pytest.param("titel: x\n", 1, "did you mean 'title'?", id="unknown-key"),
     pytest.param("a: &a {x: 1, y: 1}\nb: &b {p: *a, q: *a}\nc: {p: *b, q: *b}\n", 1,
                  "unknown key a", id="aliases"),
+    pytest.param(f"title: {_alias_bomb(40)}\n", 1, "more than 20,000 values once its aliases",
+                 id="alias-bomb"),
+    pytest.param("title: " + "[" * 50_000 + "]" * 50_000 + "\n", 1,
+                 "lists and mappings nested more than 64 deep", id="deep-nesting"),
 ])
 def test_bad_config_names_file_line_and_the_fix(tmp_path: Path, text: str, line: int,
                                                 words: str) -> None:
@@ -215,6 +225,23 @@ def test_bad_config_names_file_line_and_the_fix(tmp_path: Path, text: str, line:
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert f"litreview.yaml:{line}: " in result.output and words in result.output
     assert not (root / "site").exists() and not (tmp_path / "pwned").exists()
+
+
+@pytest.mark.parametrize("field", ["tags", "title", "related", "status"])
+@pytest.mark.parametrize(("value", "words"), [
+    pytest.param(_alias_bomb(40), "more than 20,000 values once its aliases", id="alias-bomb"),
+    pytest.param("{a: " * 5_000 + "1" + "}" * 5_000, "nested more than 64 deep", id="deep"),
+])
+def test_hostile_yaml_in_a_note_is_a_located_error(tmp_path: Path, field: str, value: str,
+                                                   words: str) -> None:
+    """A note of a few hundred bytes that would expand to 2**40 values or crash libyaml's
+    composer is refused at once, naming the note and the line."""
+    root = write_project(tmp_path / "p", {
+        "content/listings/a.txt": EPOCH,
+        "content/notes/n.md": f"---\npaper: x\n{field}: {value}\n---\nProse.\n"})
+    result = _run(root)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "content/notes/n.md:" in result.output and words in result.output
 
 
 @pytest.mark.parametrize(("raised", "code", "words"), [
