@@ -23,8 +23,8 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 
-__all__ = ["WikiLink", "escape_markdown", "find_wikilinks", "markdown_link", "render_markdown",
-           "replace_wikilinks", "sanitize", "tex_to_element", "tex_to_text"]
+__all__ = ["MarkdownTooDeep", "WikiLink", "escape_markdown", "find_wikilinks", "markdown_link",
+           "render_markdown", "replace_wikilinks", "sanitize", "tex_to_element", "tex_to_text"]
 
 # ---------------------------------------------------------------- wiki-links
 
@@ -150,34 +150,41 @@ _COMMAND = re.compile(r"\\([A-Za-z]+|.)")
 Nodes = list[Any]
 
 
-def _group(tex: str, i: int) -> tuple[Nodes, int]:
+MAX_TEX_DEPTH = 32
+"""Deepest nesting of groups and commands parsed in a formula; deeper, the rest of the formula
+is shown as it is written (a formula of 5,000 `{` must not exhaust Python's stack)."""
+
+
+def _group(tex: str, i: int, depth: int = 0) -> tuple[Nodes, int]:
     """Parse one argument at `tex[i]`: a `{…}` group, a command or one character."""
     while i < len(tex) and tex[i] == " ":
         i += 1
     if i >= len(tex):
         return [], i
+    if depth > MAX_TEX_DEPTH:
+        return [tex[i:]], len(tex)
     if tex[i] == "{":
-        return _sequence(tex, i + 1, "}")
+        return _sequence(tex, i + 1, "}", depth + 1)
     if tex[i] == "\\":
-        return _command(tex, i)
+        return _command(tex, i, depth + 1)
     return [tex[i]], i + 1
 
 
-def _command(tex: str, i: int) -> tuple[Nodes, int]:
+def _command(tex: str, i: int, depth: int = 0) -> tuple[Nodes, int]:
     """Parse the command at `tex[i]` (a backslash), with its arguments where it takes some."""
     m = _COMMAND.match(tex, i)
     if m is None:  # a lone trailing backslash
         return ["\\"], i + 1
     name, i = m.group(1), m.end()
     if name == "frac":
-        num, i = _group(tex, i)
-        den, i = _group(tex, i)
+        num, i = _group(tex, i, depth)
+        den, i = _group(tex, i, depth)
         return _parens(num) + ["/"] + _parens(den), i
     if name == "sqrt":
-        arg, i = _group(tex, i)
+        arg, i = _group(tex, i, depth)
         return ["√"] + _parens(arg), i
     if name in _TEXT_COMMANDS:
-        arg, i = _group(tex, i)
+        arg, i = _group(tex, i, depth)
         if name == "mathbb":
             arg = [_BLACKBOARD.get(a, a) if isinstance(a, str) else a for a in arg]
         return arg, i
@@ -190,19 +197,21 @@ def _parens(nodes: Nodes) -> Nodes:
     return nodes if not nodes or (plain and len("".join(nodes)) <= 1) else ["(", *nodes, ")"]
 
 
-def _sequence(tex: str, i: int, stop: str = "") -> tuple[Nodes, int]:
+def _sequence(tex: str, i: int, stop: str = "", depth: int = 0) -> tuple[Nodes, int]:
     """Parse until `stop` (or the end): text, commands, and `^`/`_` scripts."""
     nodes: Nodes = []
     while i < len(tex) and tex[i] != stop:
         char = tex[i]
+        if depth > MAX_TEX_DEPTH:
+            return [*nodes, tex[i:]], len(tex)
         if char in "^_":
-            arg, i = _group(tex, i + 1)
+            arg, i = _group(tex, i + 1, depth + 1)
             nodes.append(("sup" if char == "^" else "sub", arg))
         elif char == "{":
-            inner, i = _sequence(tex, i + 1, "}")
+            inner, i = _sequence(tex, i + 1, "}", depth + 1)
             nodes.extend(inner)
         elif char == "\\":
-            parsed, i = _command(tex, i)
+            parsed, i = _command(tex, i, depth + 1)
             nodes.extend(parsed)
         else:
             nodes.append(_PLAIN.get(char, char))
@@ -299,10 +308,27 @@ def _converter(heading_top: int) -> markdown.Markdown:
     return markdown.Markdown(extensions=extensions, output_format="html")
 
 
+class MarkdownTooDeep(ValueError):
+    """Markdown nested too deeply to render (lists or quotes hundreds of levels deep)."""
+
+
+MAX_INDENT = 256
+"""Widest indentation of a line rendered, in columns: Python-Markdown nests a list level per
+four columns, recursively, and takes seconds before failing on a thousand levels."""
+
+
 def render_markdown(text: str, heading_top: int = 2) -> str:
-    """Editor-written Markdown to sanitised HTML; the first heading level becomes `heading_top`."""
+    """Editor-written Markdown to sanitised HTML; the first heading level becomes `heading_top`.
+
+    Raises `MarkdownTooDeep` for text nested beyond what the renderer can take."""
+    if any(len(line) - len(line.lstrip()) > MAX_INDENT
+           for line in text.expandtabs(4).splitlines()):
+        raise MarkdownTooDeep(f"a line is indented more than {MAX_INDENT} columns")
     md = _converter(heading_top)
     try:
         return sanitize(md.convert(text))
+    except RecursionError:
+        raise MarkdownTooDeep("lists, quotes or formulas nested hundreds of levels deep") \
+            from None
     finally:
         md.reset()  # footnotes and references never leak into the next document

@@ -18,7 +18,14 @@ from dataclasses import dataclass, replace
 from slugify import slugify
 
 from .errors import ContentError
-from .markup import WikiLink, escape_markdown, markdown_link, render_markdown, replace_wikilinks
+from .markup import (
+    MarkdownTooDeep,
+    WikiLink,
+    escape_markdown,
+    markdown_link,
+    render_markdown,
+    replace_wikilinks,
+)
 from .model import Backlink, Issue, Paper
 from .notes import PaperIndex, check_keys, read_documents, split_front_matter, text_value
 from .overlay import Overlay
@@ -149,7 +156,13 @@ def _link(doc_path: str, body: str, body_line: int, make: Callable[..., _Linker]
     """(Markdown with plain links, sanitised HTML, cited ids) of one document body."""
     linker = make(path=doc_path, body_line=body_line)
     text = replace_wikilinks(body, linker).strip("\n")
-    return text, render_markdown(text, heading_top), tuple(dict.fromkeys(linker.cited))
+    try:
+        rendered = render_markdown(text, heading_top)
+    except MarkdownTooDeep as exc:  # shown, escaped, as written; the build goes on
+        linker.issues.append(Issue(doc_path, body_line, f"cannot render this Markdown ({exc}); "
+                                   "shown as plain text", kind="markdown"))
+        rendered = f"<pre>{html.escape(text)}</pre>"
+    return text, rendered, tuple(dict.fromkeys(linker.cited))
 
 
 def link_documents(overlay: Overlay, reviews: Sequence[Review], base_url: str) -> Linked:

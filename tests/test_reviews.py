@@ -13,7 +13,13 @@ from click.testing import CliRunner
 from generator.build import build
 from generator.cli import main
 from generator.errors import ContentError
-from generator.markup import find_wikilinks, markdown_link, render_markdown, tex_to_text
+from generator.markup import (
+    MarkdownTooDeep,
+    find_wikilinks,
+    markdown_link,
+    render_markdown,
+    tex_to_text,
+)
 from generator.reviews import parse_review
 
 from .conftest import build_pinned
@@ -196,6 +202,36 @@ def test_find_wikilinks(text: str, found: list[tuple[str, str | None, int]]) -> 
 ])
 def test_math_is_shown_readably(tex: str, text: str) -> None:
     assert tex_to_text(tex) == text
+
+
+@pytest.mark.parametrize("tex", ["{" * 5000, "\\frac" * 5000, "\\sqrt{" * 3000, "x^{" * 3000])
+def test_math_nested_beyond_reason_is_shown_as_written(tex: str) -> None:
+    """Deep formulas (an attack, or a pasted mistake) keep their source text past the nesting
+    limit instead of exhausting Python's stack."""
+    middle = tex[len(tex) // 2 :][:100]
+    assert middle in tex_to_text(tex)
+
+
+def test_markdown_nested_beyond_reason_is_refused() -> None:
+    deep_list = "\n".join("    " * i + "- x" for i in range(1000))
+    with pytest.raises(MarkdownTooDeep):
+        render_markdown(deep_list)
+    assert render_markdown("\n".join("    " * i + "- x" for i in range(8))).count("<ul>") == 8
+
+
+def test_a_note_too_deep_to_render_is_plain_text_and_a_warning(tmp_path: Path) -> None:
+    """The build goes on: the note's text is shown escaped, and the warning names the note."""
+    deep = "\n".join("    " * i + f"- <b>level {i}</b>" for i in range(1000))
+    root = listings_project(tmp_path / "project", {
+        "content/notes/deep.md": f"---\npaper: {LOTTERY}\n---\nIntro.\n\n{deep}\n",
+        "content/notes/tex.md": f"---\npaper: {K_SPARSE}\n---\nSee ${'{' * 5000}$.\n"})
+    report = build_pinned(root, root / "site", search_index=False)
+    warned = [i for i in report.issues if i.kind == "markdown"]
+    assert [(i.path, i.line, i.error) for i in warned] == [("content/notes/deep.md", 4, False)]
+    notes = soup(root / "site" / "papers" / LOTTERY / "index.html").select_one("#notes")
+    assert notes.find("b") is None and "<b>level 999</b>" in notes.pre.get_text()
+    math = soup(root / "site" / "papers" / K_SPARSE / "index.html").select_one("#notes .math")
+    assert math is not None and "{" * 100 in math.get_text()
 
 
 def test_markdown_link_shows_any_title_literally() -> None:
