@@ -18,7 +18,10 @@ from .errors import ContentError
 from .yamlfile import load_yaml
 
 CONFIG_FILE = "litreview.yaml"
-_ORIGIN = re.compile(r"^https?://[^/\s]+(/\S*)?$")
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%-]+)*/?")
+"""An origin (scheme, host, port), with an optional path: no query, fragment, quotes or space."""
+_PATH_SEGMENT = re.compile(r"[A-Za-z0-9._~%-]+")
+"""A segment of `base_url`: letters, digits, `. _ ~ -` and %-escapes (a repository's name)."""
 
 
 @dataclass(frozen=True)
@@ -144,12 +147,17 @@ def _validate(config: Config, path: str, lines: dict[str, int]) -> Config:
         raise ContentError(path, lines.get("related.min_score"),
                            "related.min_score must be 0 to 1")
     _check_enrich(config, path, lines)
-    if config.site_url and not _ORIGIN.match(config.site_url):
+    if config.site_url and not _ORIGIN.fullmatch(config.site_url):
         raise ContentError(path, lines.get("site_url"),
                            "site_url must be an origin such as https://you.github.io")
     if "://" in config.base_url:
         raise ContentError(path, lines.get("base_url"), "base_url must be a path such as "
                            "/my-review/ (put https://... in site_url)")
+    segments = normalize_base_url(config.base_url).strip("/").split("/")
+    if any(s in (".", "..") or not _PATH_SEGMENT.fullmatch(s) for s in segments if segments[0]):
+        raise ContentError(path, lines.get("base_url"), f"base_url {config.base_url!r} must be "
+                           "a path such as /my-review/: letters, digits, . _ ~ - between "
+                           "slashes, no . or .. segments")
     return replace(config, base_url=normalize_base_url(config.base_url),
                    site_url=config.site_url.rstrip("/"))
 

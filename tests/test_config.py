@@ -36,6 +36,13 @@ def test_every_setting_is_read(tmp_path: Path) -> None:
     assert (config.related.count, config.related.min_score) == (3, 1.0)
 
 
+@pytest.mark.parametrize("site_url", ["https://me.github.io", "http://localhost:8000/",
+                                      "https://lab.example.org/reviews/2026"])
+def test_site_urls_people_use_are_accepted(tmp_path: Path, site_url: str) -> None:
+    assert _load(tmp_path, f"site_url: {site_url}\nbase_url: /my.review_2~x/\n").site_url \
+        == site_url.rstrip("/")
+
+
 def test_command_line_base_url_wins(tmp_path: Path) -> None:
     assert _load(tmp_path, "base_url: /from-file/\n", "/cli/").base_url == "/cli/"
     assert _load(tmp_path, "base_url: /from-file/\n").base_url == "/from-file/"
@@ -70,6 +77,14 @@ def test_normalize_base_url(raw: str, normal: str) -> None:
                  id="site-url-without-scheme"),
     pytest.param("base_url: https://me.github.io/r/\n", 1, "base_url must be a path",
                  id="base-url-is-a-full-url"),
+    pytest.param("title: T\nbase_url: /../../\n", 2, "no . or .. segments", id="base-url-dots"),
+    pytest.param("base_url: '/a b/<x>/'\n", 1, "letters, digits", id="base-url-markup"),
+    pytest.param("base_url: 'javascript:alert(1)//'\n", 1, "letters, digits",
+                 id="base-url-scheme-like"),
+    pytest.param("site_url: 'https://x.org/p?q=<'\n", 1, "site_url must be an origin",
+                 id="site-url-query"),
+    pytest.param("site_url: 'https://x.org\" onload=\"x'\n", 1, "site_url must be an origin",
+                 id="site-url-quote"),
 ])
 def test_bad_settings_name_file_line_and_key(tmp_path: Path, text: str, line: int,
                                              message: str) -> None:
