@@ -86,11 +86,11 @@ def paper_to_markdown(paper: Paper, library: Library) -> str:
 def _events(value: dict[str, Any] | list[Any] | tuple[Any, ...], out: list[Event]) -> None:
     """The YAML events `yaml.dump(value, default_flow_style=False, sort_keys=False)` emits for
     a value made of dicts, lists and scalars (no value appears twice: no aliases)."""
-    if isinstance(value, dict):
+    if type(value) is dict:
         out.append(_MAP_START)
         for key, item in value.items():
             out.append(_scalar(key))
-            if isinstance(item, dict | list | tuple):
+            if type(item) in _CONTAINERS:
                 _events(item, out)
             else:
                 out.append(_scalar(item))
@@ -98,21 +98,34 @@ def _events(value: dict[str, Any] | list[Any] | tuple[Any, ...], out: list[Event
     else:
         out.append(_SEQ_START)
         for item in value:
-            if isinstance(item, dict | list | tuple):
+            if type(item) in _CONTAINERS:
                 _events(item, out)
             else:
                 out.append(_scalar(item))
         out.append(_SEQ_END)
 
 
+_CONTAINERS = frozenset({dict, list, tuple})
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
 @functools.lru_cache(maxsize=1 << 16, typed=True)  # typed: True and 1 are two scalars
 def _scalar(value: str | int | float | bool | None) -> ScalarEvent:
     """The event of one scalar, as PyYAML's serializer makes it from the representer's node:
     plain when the plain text reads back as the same type, else quoted by the emitter."""
+    if type(value) is str:
+        return _str_scalar(value)
     node = _SAFE.represent_data(value)
     plain = _SAFE.resolve(ScalarNode, node.value, (True, False)) == node.tag
     quoted = _SAFE.resolve(ScalarNode, node.value, (False, True)) == node.tag
     return ScalarEvent(None, node.tag, (plain, quoted), node.value, style=node.style)
+
+
+def _str_scalar(value: str) -> ScalarEvent:
+    """`_scalar` of text, without building a node: the safe representer writes text as a
+    `str` node with the default style, and a `str` node may always be quoted."""
+    plain = _SAFE.resolve(ScalarNode, value, (True, False)) == _STR_TAG
+    return ScalarEvent(None, _STR_TAG, (plain, True), value, style=None)
 
 
 def markdown_to_fields(text: str) -> tuple[dict[str, Any], str]:

@@ -129,3 +129,6 @@ def test_markdown_page_front_matter_round_trips(paper: Paper, reasons: list[str]
     assert body == paper.abstract
     head = text.split("\n---\n", 1)[0]
     assert set(yaml.safe_load(head[4:])) == set(fields), "nothing injected into the header"
+    dumped = yaml.dump(fields, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True,
+                       width=100, default_flow_style=False)
+    assert text.startswith(f"---\n{dumped}---\n"), "the very text yaml.dump writes"
