@@ -44,11 +44,14 @@ class _TrackedCall:
         self.name, self.method = name, method
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        try:
-            refs = tuple((REF, id(a)) if id(a) in registry else a for a in args)
-            _record(("call", self.name, refs, tuple(sorted(kwargs.items()))))
-        except TypeError:  # unhashable arguments: this job cannot be skipped next time
-            _record(("untracked", self.name))
+        recorder = _recorder
+        if recorder is not None:  # recorded in place: some 40 reads a page
+            try:
+                refs = tuple([(REF, id(a)) if id(a) in registry else a for a in args])
+                recorder.add(("call", self.name, refs,
+                              tuple(sorted(kwargs.items())) if kwargs else ()))
+            except TypeError:  # unhashable arguments: this job cannot be skipped next time
+                recorder.add(("untracked", self.name))
         return self.method(*args, **kwargs)
 
 
@@ -59,11 +62,13 @@ class _TrackedMap(Mapping):
         self.name, self.data = name, data
 
     def __getitem__(self, key: Any) -> Any:
-        _record(("item", self.name, key))
+        if _recorder is not None:
+            _recorder.add(("item", self.name, key))
         return self.data[key]
 
     def __contains__(self, key: object) -> bool:
-        _record(("item", self.name, key))
+        if _recorder is not None:
+            _recorder.add(("item", self.name, key))
         return key in self.data
 
     def __len__(self) -> int:
@@ -136,7 +141,10 @@ def track_templates(env: Any) -> None:
         original = getattr(env, method)
 
         def tracked(name: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
-            names = [name] if isinstance(name, str) or hasattr(name, "name") else list(name)
+            if type(name) is str:  # the common case: one template by name
+                _record(("template", name))
+                return _original(name, *args, **kwargs)
+            names = [name] if hasattr(name, "name") else list(name)
             for one in names:
                 _record(("template", str(getattr(one, "name", one))))
             return _original(name, *args, **kwargs)
