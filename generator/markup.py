@@ -23,7 +23,7 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 
-__all__ = ["MarkdownTooDeep", "WikiLink", "escape_markdown", "find_wikilinks", "markdown_link",
+__all__ = ["MarkdownRefused", "WikiLink", "escape_markdown", "find_wikilinks", "markdown_link",
            "render_markdown", "replace_wikilinks", "sanitize", "tex_to_element", "tex_to_text"]
 
 # ---------------------------------------------------------------- wiki-links
@@ -308,27 +308,45 @@ def _converter(heading_top: int) -> markdown.Markdown:
     return markdown.Markdown(extensions=extensions, output_format="html")
 
 
-class MarkdownTooDeep(ValueError):
-    """Markdown nested too deeply to render (lists or quotes hundreds of levels deep)."""
+class MarkdownRefused(ValueError):
+    """Markdown that Python-Markdown would take minutes over, or fail on: lists or quotes
+    hundreds of levels deep, or a paragraph of thousands of brackets."""
 
 
 MAX_INDENT = 256
 """Widest indentation of a line rendered, in columns: Python-Markdown nests a list level per
 four columns, recursively, and takes seconds before failing on a thousand levels."""
+MAX_BRACKETS = 1000
+"""Most `[` and `(` in one run of inline text (a paragraph, a list item, a heading) outside
+fenced code: Python-Markdown's link patterns take time quadratic in them (1,000: 0.2 s;
+4,000: 2 to 7 s; 100,000: minutes). A list of a thousand links is a thousand runs."""
+_RUN_START = re.compile(r"\s*$|[ \t]*(?:[-*+]|\d{1,9}[.)]|#{1,6}|>)(?:[ \t]|$)")
+"""A line that starts a new run of inline text: blank, a list item, a heading or a quote."""
+
+
+def _refuse_pathological(text: str) -> None:
+    """Raise `MarkdownRefused` for the shapes that make Python-Markdown slow or fail."""
+    if any(len(line) - len(line.lstrip()) > MAX_INDENT
+           for line in text.expandtabs(4).splitlines()):
+        raise MarkdownRefused(f"a line is indented more than {MAX_INDENT} columns")
+    for start, end, _ in _prose(text):
+        run = 0
+        for line in text[start:end].splitlines():
+            run = (0 if _RUN_START.match(line) else run) + line.count("[") + line.count("(")
+            if run > MAX_BRACKETS:
+                raise MarkdownRefused(f"a paragraph has more than {MAX_BRACKETS:,} brackets")
 
 
 def render_markdown(text: str, heading_top: int = 2) -> str:
     """Editor-written Markdown to sanitised HTML; the first heading level becomes `heading_top`.
 
-    Raises `MarkdownTooDeep` for text nested beyond what the renderer can take."""
-    if any(len(line) - len(line.lstrip()) > MAX_INDENT
-           for line in text.expandtabs(4).splitlines()):
-        raise MarkdownTooDeep(f"a line is indented more than {MAX_INDENT} columns")
+    Raises `MarkdownRefused` for text the renderer would take minutes over or fail on."""
+    _refuse_pathological(text)
     md = _converter(heading_top)
     try:
         return sanitize(md.convert(text))
     except RecursionError:
-        raise MarkdownTooDeep("lists, quotes or formulas nested hundreds of levels deep") \
+        raise MarkdownRefused("lists, quotes or formulas nested hundreds of levels deep") \
             from None
     finally:
         md.reset()  # footnotes and references never leak into the next document

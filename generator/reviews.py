@@ -19,7 +19,7 @@ from slugify import slugify
 
 from .errors import ContentError
 from .markup import (
-    MarkdownTooDeep,
+    MarkdownRefused,
     WikiLink,
     escape_markdown,
     markdown_link,
@@ -158,7 +158,7 @@ def _link(doc_path: str, body: str, body_line: int, make: Callable[..., _Linker]
     text = replace_wikilinks(body, linker).strip("\n")
     try:
         rendered = render_markdown(text, heading_top)
-    except MarkdownTooDeep as exc:  # shown, escaped, as written; the build goes on
+    except MarkdownRefused as exc:  # shown, escaped, as written; the build goes on
         linker.issues.append(Issue(doc_path, body_line, f"cannot render this Markdown ({exc}); "
                                    "shown as plain text", kind="markdown"))
         rendered = f"<pre>{html.escape(text)}</pre>"

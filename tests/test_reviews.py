@@ -14,7 +14,7 @@ from generator.build import build
 from generator.cli import main
 from generator.errors import ContentError
 from generator.markup import (
-    MarkdownTooDeep,
+    MarkdownRefused,
     find_wikilinks,
     markdown_link,
     render_markdown,
@@ -212,11 +212,23 @@ def test_math_nested_beyond_reason_is_shown_as_written(tex: str) -> None:
     assert middle in tex_to_text(tex)
 
 
-def test_markdown_nested_beyond_reason_is_refused() -> None:
-    deep_list = "\n".join("    " * i + "- x" for i in range(1000))
-    with pytest.raises(MarkdownTooDeep):
-        render_markdown(deep_list)
+@pytest.mark.parametrize("text", [
+    pytest.param("\n".join("    " * i + "- x" for i in range(1000)), id="deep-list"),
+    pytest.param("[" * 100_000, id="brackets"),
+    pytest.param("[a](" * 50_000, id="open-links"),
+    pytest.param("[\n" * 5_000, id="one-bracket-a-line"),
+])
+def test_markdown_python_markdown_would_take_minutes_over_is_refused(text: str) -> None:
+    with pytest.raises(MarkdownRefused):
+        render_markdown(text)
+
+
+def test_long_lists_and_nesting_people_write_still_render() -> None:
     assert render_markdown("\n".join("    " * i + "- x" for i in range(8))).count("<ul>") == 8
+    bibliography = "\n".join(f"- [Paper {i}](/papers/p{i}/) (2024)" for i in range(3000))
+    assert render_markdown(bibliography).count("<li>") == 3000
+    code = "```\n" + "[(" * 5000 + "\n```"
+    assert "[(" * 100 in render_markdown(code)
 
 
 def test_a_note_too_deep_to_render_is_plain_text_and_a_warning(tmp_path: Path) -> None:
