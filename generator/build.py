@@ -31,6 +31,7 @@ from .notes import read_notes
 from .overlay import Overlay, apply_notes, pin_notes
 from .pagememo import PageMemo
 from .parallel import render_pages, worker_count
+from .paths import OUTSIDE, leaves
 from .render import Renderer, builtin_theme_dir, make_environment
 from .repair import repair_listing
 from .reviews import Linked, Review, link_documents, read_reviews
@@ -43,7 +44,7 @@ from .search import (
     plan_search,
 )
 from .sitejobs import copy_static, site_jobs
-from .sources import Listing, listing_paths, read_listing
+from .sources import Listing, listing_paths, read_listing, safe_name
 from .writer import SiteWriter, check_output_dir
 
 __all__ = ["BuildReport", "build", "today"]
@@ -331,10 +332,14 @@ def _read_repaired(root: Path, cache: BuildCache) -> list[tuple[Listing, list[Pa
         return (listing, *repair_listing(listing.papers, day))
 
     paths = listing_paths(root / "content" / "listings")
+    refused = [(Listing(safe_name(p.name), None, (), (Issue(safe_name(p.name), None, OUTSIDE,
+                                                            error=True),)), [], [])
+               for p in paths if leaves(p, root)]
+    paths = [p for p in paths if not leaves(p, root)]
     # Every core reads the files not in the cache (large ones: about 1 KB a paper).
     workers = worker_count(sum(p.stat().st_size for p in paths) // 1000)
     results = cache.per_files("listing", paths, read_and_repair, day.isoformat(), workers)
-    return sorted(results, key=lambda r: (r[0].digest, r[0].name))
+    return sorted([*results, *refused], key=lambda r: (r[0].digest, r[0].name))
 
 
 def _index_search(writer: SiteWriter, plan: SearchPlan, cache: BuildCache,

@@ -23,6 +23,7 @@ from rapidfuzz import fuzz, process, utils
 
 from .errors import ContentError, UsageError
 from .model import Issue, Paper, title_key
+from .paths import OUTSIDE, leaves
 from .yamlfile import load_yaml
 
 __all__ = ["NOTE_FIELDS", "STATUSES", "Document", "Note", "PaperIndex", "create_note",
@@ -197,6 +198,9 @@ def read_documents(folder: Path, root: Path) -> tuple[list[tuple[str, str]], lis
             continue
         if file.suffix.lower() not in SUFFIXES:
             issues.append(Issue(path, None, "not a Markdown file (.md); ignored", kind="ignored"))
+            continue
+        if leaves(file, root):
+            issues.append(Issue(path, None, OUTSIDE, error=True, kind="outside the project"))
             continue
         try:
             texts.append((path, read_text(file, path)))
