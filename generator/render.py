@@ -25,9 +25,11 @@ from markupsafe import Markup, escape
 
 from . import charts, facts
 from .config import Config
+from .errors import ContentError
 from .library import KINDS, Kind, Library, Term, newest_first
 from .model import Paper
 from .parallel import Task
+from .paths import leaves
 from .repair import iter_urls
 
 __all__ = ["Page", "PageJob", "builtin_theme_dir", "make_environment", "page_jobs",
@@ -74,10 +76,24 @@ def pagefind_value(text: str) -> str:
     return text.replace("&", "\uff06").replace("<", "\u2039").replace(">", "\u203a")
 
 
+TEMPLATE_OUTSIDE = ("a symbolic link to a file outside the project, which the site would "
+                    "publish; copy the file in instead")
+
+
+def _refuse_links_out(templates: Path) -> None:
+    """Templates and their assets are published, as pages or as files: none of them may be a
+    link to a file outside the project (`paths.leaves`)."""
+    for file in sorted(templates.rglob("*")):
+        if file.is_file() and leaves(file, templates.parent):
+            raise ContentError(file.relative_to(templates.parent).as_posix(), None,
+                               TEMPLATE_OUTSIDE)
+
+
 def make_environment(project_templates: Path, config: Config) -> Environment:
     """A Jinja environment with the override chain, filters and site-wide globals."""
     loaders = [FileSystemLoader(str(builtin_theme_dir()))]
     if project_templates.is_dir() and project_templates.resolve() != builtin_theme_dir().resolve():
+        _refuse_links_out(project_templates)
         loaders.insert(0, FileSystemLoader(str(project_templates)))
     env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(default=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,

@@ -16,12 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from . import outputs, reuse
-from .errors import ContentError
 from .library import Library
 from .model import Paper
 from .pages import paper_to_markdown
 from .parallel import Job, charge
-from .paths import leaves
 from .render import Page, Renderer, builtin_theme_dir, page_jobs
 from .writer import SiteWriter
 
@@ -73,20 +71,15 @@ def _html_page(render: Callable[..., Page], *args: Any) -> tuple[tuple[str, str]
     return ((page.path, page.text),)
 
 
-STATIC_OUTSIDE = ("a symbolic link to a file outside the project, which the site would publish; "
-                  "copy the file in instead")
-
-
 def copy_static(writer: SiteWriter, root: Path) -> None:
     """Copy theme assets (`static/`) to `site/assets/`, project files overriding built-ins."""
     files: dict[str, Path] = {}
-    for theme, home in ((builtin_theme_dir(), builtin_theme_dir()), (root / "templates", root)):
+    # No file here leads out of the project: `make_environment` refused such links already.
+    for theme in (builtin_theme_dir(), root / "templates"):
         static = theme / "static"
         if static.is_dir():
             for f in sorted(static.rglob("*")):
                 if f.is_file():
-                    if leaves(f, home):  # the assets are published: nothing from elsewhere
-                        raise ContentError(f.relative_to(home).as_posix(), None, STATIC_OUTSIDE)
                     files[f.relative_to(static).as_posix()] = f
     for rel, f in sorted(files.items()):
         writer.write(f"assets/{rel}", f.read_bytes())

@@ -247,7 +247,8 @@ def test_hostile_yaml_in_a_note_is_a_located_error(tmp_path: Path, field: str, v
 def test_links_out_of_the_project_are_not_read(tmp_path: Path) -> None:
     """A listing or note that is a symbolic link to a file elsewhere (a committed link to a
     secret) is an error for that file and is never read; a link within the project is
-    followed; a theme asset linking out stops the build, as the site would publish it."""
+    followed; a template or theme asset linking out stops the build, as the site would
+    publish it."""
     outside = write_project(tmp_path / "elsewhere", {"secret.txt": EPOCH, "secret.md": "x"})
     root = write_project(tmp_path / "p", {"content/listings/a.txt": SPACED,
                                           "data/epoch.txt": EPOCH})
@@ -262,11 +263,12 @@ def test_links_out_of_the_project_are_not_read(tmp_path: Path) -> None:
     listed = {p.name for p in (root / "site/listings").iterdir()}
     assert "epoch-txt" in listed and not any("secret" in name for name in listed)
     (root / "templates/static").mkdir(parents=True)
-    (root / "templates/static/key.txt").symlink_to(outside / "secret.md")
-    result = _run(root)
-    assert result.exit_code == 1 and "Traceback" not in result.output
-    assert "templates/static/key.txt: a symbolic link to a file outside the project" \
-        in result.output
+    for template in ("templates/static/key.txt", "templates/base.html"):
+        (root / template).symlink_to(outside / "secret.md")
+        result = _run(root)
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        assert f"{template}: a symbolic link to a file outside the project" in result.output
+        (root / template).unlink()
     assert not (root / "site/assets/key.txt").exists()
 
 
