@@ -1,19 +1,22 @@
 """The command line: thin click commands that parse options and call one function each.
 
 Errors in the user's content print as `file:line: message` with exit code 1; usage errors exit
-with 2. No traceback reaches the user for a problem in their content.
+with 2. No traceback reaches the user for a problem in their content. Text from the project
+(file names, titles, messages quoting them) is printed with Rich markup escaped and control
+characters shown as U+FFFD: a file named with terminal escape codes cannot clear the screen.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as escape_markup
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -25,6 +28,14 @@ from .model import Paper
 from .notes import create_note, match_paper
 
 console = Console(stderr=True, highlight=False)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+"""Control characters but newline and tab (an escape sequence starts with one, ESC)."""
+
+
+def escape(text: str) -> str:
+    """`text` fit to print: Rich markup escaped, control characters shown as U+FFFD."""
+    return escape_markup(_CONTROL.sub("\ufffd", text))
+
 
 PROJECT = click.option("--project", "-C", type=click.Path(file_okay=False, path_type=Path),
                        default=Path("."), show_default=True, help="Project directory.")

@@ -244,6 +244,18 @@ def test_hostile_yaml_in_a_note_is_a_located_error(tmp_path: Path, field: str, v
     assert "content/notes/n.md:" in result.output and words in result.output
 
 
+def test_file_names_cannot_send_escape_codes_to_the_terminal(tmp_path: Path) -> None:
+    """A file named with terminal escape sequences (clear the screen, set the title) is
+    printed with its control characters shown as U+FFFD."""
+    evil = "evil\x1b[2J\x1b]0;pwned\x07"
+    root = write_project(tmp_path / "p", {"content/listings/a.txt": EPOCH,
+                                          f"content/listings/{evil}.txt": PDF,
+                                          f"content/notes/{evil}.md": "---\ntitel: x\n---\n"})
+    result = _run(root)
+    assert result.exit_code == 1 and "\x1b" not in result.output and "\x07" not in result.output
+    assert "content/notes/evil\ufffd[2J\ufffd]0;pwned\ufffd.md:2: unknown key" in result.output
+
+
 def test_links_out_of_the_project_are_not_read(tmp_path: Path) -> None:
     """A listing or note that is a symbolic link to a file elsewhere (a committed link to a
     secret) is an error for that file and is never read; a link within the project is
