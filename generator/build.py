@@ -44,7 +44,7 @@ from .search import (
     plan_search,
 )
 from .sitejobs import copy_static, site_jobs
-from .sources import Listing, listing_paths, read_listing, safe_name
+from .sources import Listing, listing_paths, read_listing, unread
 from .writer import SiteWriter, check_output_dir
 
 __all__ = ["BuildReport", "build", "today"]
@@ -331,11 +331,13 @@ def _read_repaired(root: Path, cache: BuildCache) -> list[tuple[Listing, list[Pa
         listing = read_listing(path)
         return (listing, *repair_listing(listing.papers, day))
 
-    paths = listing_paths(root / "content" / "listings")
-    refused = [(Listing(safe_name(p.name), None, (), (Issue(safe_name(p.name), None, OUTSIDE,
-                                                            error=True),)), [], [])
-               for p in paths if leaves(p, root)]
-    paths = [p for p in paths if not leaves(p, root)]
+    paths: list[Path] = []
+    refused: list[tuple[Listing, list[Paper], list[Issue]]] = []
+    for path in listing_paths(root / "content" / "listings"):
+        if leaves(path, root):
+            refused.append((unread(path, OUTSIDE), [], []))
+        else:
+            paths.append(path)
     # Every core reads the files not in the cache (large ones: about 1 KB a paper).
     workers = worker_count(sum(p.stat().st_size for p in paths) // 1000)
     results = cache.per_files("listing", paths, read_and_repair, day.isoformat(), workers)

@@ -23,7 +23,8 @@ from ..model import Issue, Paper
 from . import conference, huggingface
 
 __all__ = ["MAX_LINE", "READERS", "Listing", "Reader", "decode", "detect", "listing_paths",
-           "parse_text", "read_listing", "read_listings", "safe_name"]
+           "parse_text", "read_listing", "read_listings", "safe_name",
+           "unread"]
 
 LISTING_SUFFIXES = (".txt", ".text", ".md")
 MAX_LINE = 100_000
@@ -227,14 +228,19 @@ def safe_name(name: str) -> str:
     return _UNSAFE_NAME.sub("\ufffd", name)
 
 
+def unread(path: Path, why: str) -> Listing:
+    """The listing of a file left unread: no papers, one error saying `why`."""
+    name = safe_name(path.name)
+    return Listing(name, None, (), (Issue(name, None, why, error=True),))
+
+
 def read_listing(path: Path) -> Listing:
     """Read, decode and parse one listing file; an unreadable file is an error issue."""
     name = safe_name(path.name)
     try:
         data = path.read_bytes()
     except OSError as exc:
-        why = f"cannot read the file: {exc.strerror or exc}; skipped"
-        return Listing(name, None, (), (Issue(name, None, why, error=True),))
+        return unread(path, f"cannot read the file: {exc.strerror or exc}; skipped")
     digest = hashlib.sha256(data).hexdigest()
     text, issues = decode(data, name)
     if text is None:
