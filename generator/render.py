@@ -26,6 +26,7 @@ from markupsafe import Markup, escape
 from . import charts, facts
 from .config import Config
 from .errors import ContentError
+from .escaping import SiteEnvironment
 from .library import KINDS, Kind, Library, Term, newest_first
 from .model import Paper
 from .parallel import Task
@@ -95,7 +96,7 @@ def make_environment(project_templates: Path, config: Config) -> Environment:
     if project_templates.is_dir() and project_templates.resolve() != builtin_theme_dir().resolve():
         _refuse_links_out(project_templates)
         loaders.insert(0, FileSystemLoader(str(project_templates)))
-    env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(default=True),
+    env = SiteEnvironment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(default=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                       keep_trailing_newline=True, auto_reload=False)  # one build: no re-stat
     env.filters["linkify"] = linkify
