@@ -3,8 +3,9 @@
 Templates come from the project's `templates/` first and the built-in theme second, file by
 file. `StrictUndefined` makes a template typo fail the build. Every internal URL is built by
 `url()` (or from `root`, the same prefix) from `base_url`, so the site works at `/` and under a
-sub-path. Untrusted text is escaped by autoescaping; `linkify` is the only filter that emits
-markup from paper text, and it only makes http(s) links. A paper's list item
+sub-path. Untrusted text is escaped by autoescaping (`escaping.SiteEnvironment`: Jinja's own
+escaping, without a `Markup` object per value); `linkify` is the only filter that emits markup
+from paper text, and it only makes http(s) links. A paper's list item
 (`_paper_card.html`) is rendered once per process and reused on every page listing the paper.
 This module does not decide which pages exist (see `build`) nor runs them in parallel
 (`parallel`).
