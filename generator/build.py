@@ -44,7 +44,7 @@ from .search import (
     plan_search,
 )
 from .sitejobs import copy_static, site_jobs
-from .sources import Listing, listing_paths, read_listing, unread
+from .sources import Listing, listing_paths, read_listing, unread, unread_entries
 from .writer import SiteWriter, check_output_dir
 
 __all__ = ["BuildReport", "build", "today"]
@@ -213,6 +213,7 @@ def _gather(root: Path, cache: BuildCache, report: BuildReport) -> list[list[Pap
     of each listing, in build order."""
     groups: list[list[Paper]] = []
     with report.stage("read + repair"):
+        report.issues.extend(unread_entries(root / "content" / "listings"))
         for listing, repaired, issues in _read_repaired(root, cache):  # order: by content
             report.issues.extend(listing.issues)
             report.issues.extend(issues)

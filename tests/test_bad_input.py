@@ -284,6 +284,27 @@ def test_links_out_of_the_project_are_not_read(tmp_path: Path) -> None:
     assert not (root / "site/assets/key.txt").exists()
 
 
+def test_what_is_not_a_listing_is_reported_not_silently_dropped(tmp_path: Path) -> None:
+    """A saved HTML page, a PDF or a folder of listings in content/listings/ is never read:
+    each is a warning naming it (fatal with --strict); hidden files and backups are ignored."""
+    root = write_project(tmp_path / "p", {"content/listings/a.txt": EPOCH,
+                                          "content/listings/daily.html": "<html>x</html>",
+                                          "content/listings/paper.pdf": PDF,
+                                          "content/listings/2025/b.txt": SPACED,
+                                          "content/listings/.DS_Store": b"\0\1",
+                                          "content/listings/a.txt~": EPOCH})
+    (root / "content/listings/gone.txt").symlink_to(root / "nowhere.txt")
+    result = _run(root)
+    assert result.exit_code == 0, result.output
+    for where in ("daily.html", "paper.pdf", "gone.txt"):
+        assert f"warning: {where}: not read: " in result.output, where
+    assert "warning: 2025/: not read: only the files directly in content/listings/" \
+        in result.output
+    assert ".DS_Store" not in result.output and "a.txt~" not in result.output
+    assert {p.name for p in (root / "site/listings").iterdir() if p.is_dir()} == {"a-txt"}
+    assert _run(root, "--strict").exit_code == 1
+
+
 @pytest.mark.parametrize(("raised", "code", "words"), [
     pytest.param(RuntimeError("boom"), 1, "internal error: RuntimeError: boom", id="bug"),
     pytest.param(PermissionError(13, "Permission denied", "/srv/site"), 1,

@@ -24,9 +24,10 @@ from . import conference, huggingface
 
 __all__ = ["MAX_LINE", "READERS", "Listing", "Reader", "decode", "detect", "listing_paths",
            "parse_text", "read_listing", "read_listings", "safe_name",
-           "unread"]
+           "unread", "unread_entries"]
 
 LISTING_SUFFIXES = (".txt", ".text", ".md")
+_SUFFIXES = ", ".join(LISTING_SUFFIXES[:-1]) + " or " + LISTING_SUFFIXES[-1]
 MAX_LINE = 100_000
 """Longest line kept, in characters: twenty times the longest real abstract."""
 
@@ -257,6 +258,27 @@ def listing_paths(directory: Path) -> list[Path]:
         p for p in directory.iterdir()
         if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in LISTING_SUFFIXES
     )
+
+
+def unread_entries(directory: Path) -> list[Issue]:
+    """A warning for each entry of `directory` that `listing_paths` leaves out, other than
+    hidden files and editors' backups: a file of another kind (an HTML page, a PDF) or a
+    folder is never read, and an editor who put it there should hear so."""
+    if not directory.is_dir():
+        return []
+    listed, issues = set(listing_paths(directory)), []
+    for entry in sorted(directory.iterdir()):
+        name = safe_name(entry.name)
+        if entry in listed or name.startswith((".", "#")) or name.endswith("~"):
+            continue
+        if entry.is_symlink() and not entry.exists():
+            issues.append(Issue(name, None, "not read: a symbolic link to nothing"))
+        elif entry.is_dir():
+            issues.append(Issue(f"{name}/", None, "not read: only the files directly in "
+                                "content/listings/ are listings, not those in its folders"))
+        else:
+            issues.append(Issue(name, None, f"not read: a listing is a {_SUFFIXES} text file"))
+    return issues
 
 
 def read_listings(directory: Path) -> list[Listing]:
