@@ -296,9 +296,11 @@ def test_what_is_not_a_listing_is_reported_not_silently_dropped(tmp_path: Path) 
     (root / "content/listings/gone.txt").symlink_to(root / "nowhere.txt")
     result = _run(root)
     assert result.exit_code == 0, result.output
-    for where in ("daily.html", "paper.pdf", "gone.txt"):
-        assert f"warning: {where}: not read: " in result.output, where
-    assert "warning: 2025/: not read: only the files directly in content/listings/" \
+    for where in ("daily.html", "paper.pdf"):
+        assert f"warning: content/listings/{where}: not a listing file (.txt, .text or .md); " \
+            "ignored" in result.output, where
+    assert "warning: content/listings/gone.txt: a symbolic link to nothing" in result.output
+    assert "warning: content/listings/2025/: a folder: listings in folders are not read" \
         in result.output
     assert ".DS_Store" not in result.output and "a.txt~" not in result.output
     assert {p.name for p in (root / "site/listings").iterdir() if p.is_dir()} == {"a-txt"}

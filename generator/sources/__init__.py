@@ -28,6 +28,7 @@ __all__ = ["MAX_LINE", "READERS", "Listing", "Reader", "decode", "detect", "list
 
 LISTING_SUFFIXES = (".txt", ".text", ".md")
 _SUFFIXES = ", ".join(LISTING_SUFFIXES[:-1]) + " or " + LISTING_SUFFIXES[-1]
+"""The listing suffixes, as a message names them."""
 MAX_LINE = 100_000
 """Longest line kept, in characters: twenty times the longest real abstract."""
 
@@ -261,9 +262,9 @@ def listing_paths(directory: Path) -> list[Path]:
 
 
 def unread_entries(directory: Path) -> list[Issue]:
-    """A warning for each entry of `directory` that `listing_paths` leaves out, other than
-    hidden files and editors' backups: a file of another kind (an HTML page, a PDF) or a
-    folder is never read, and an editor who put it there should hear so."""
+    """A warning (kind "ignored") for each entry of `directory` that `listing_paths` leaves
+    out, other than hidden files and editors' backups: a file of another kind (an HTML page, a
+    PDF) or a folder is never read, and an editor who put it there should hear so."""
     if not directory.is_dir():
         return []
     listed, issues = set(listing_paths(directory)), []
@@ -272,12 +273,12 @@ def unread_entries(directory: Path) -> list[Issue]:
         if entry in listed or name.startswith((".", "#")) or name.endswith("~"):
             continue
         if entry.is_symlink() and not entry.exists():
-            issues.append(Issue(name, None, "not read: a symbolic link to nothing"))
+            why = "a symbolic link to nothing; ignored"
         elif entry.is_dir():
-            issues.append(Issue(f"{name}/", None, "not read: only the files directly in "
-                                "content/listings/ are listings, not those in its folders"))
+            name, why = f"{name}/", "a folder: listings in folders are not read; ignored"
         else:
-            issues.append(Issue(name, None, f"not read: a listing is a {_SUFFIXES} text file"))
+            why = f"not a listing file ({_SUFFIXES}); ignored"
+        issues.append(Issue(f"content/listings/{name}", None, why, kind="ignored"))
     return issues
 
 
