@@ -42,6 +42,7 @@ from generator.dedupe import assign_slugs, dedupe  # noqa: E402
 from generator.fingerprint import folders_unchanged, output_folders  # noqa: E402
 from generator.library import Library  # noqa: E402
 from generator.model import Paper  # noqa: E402
+from generator.sources import listing_paths  # noqa: E402
 
 
 def cpu_seconds() -> float:
@@ -116,7 +117,8 @@ def measure(n: int, workdir: Path, site: Path | None, runs: int
         times[name] = (wall, cpu)
         return result
 
-    read = stage("read + repair", lambda: build._read_repaired(root, BuildCache(None)))
+    paths = listing_paths(root / "content" / "listings")
+    read = stage("read + repair", lambda: build._read_repaired(root, paths, BuildCache(None)))
     results["read + repair"] = read
     groups = [papers for _, papers, _ in read]
     results["dedupe"] = stage("dedupe", lambda: reuse.identified(groups, BuildCache(None)))

@@ -213,8 +213,10 @@ def _gather(root: Path, cache: BuildCache, report: BuildReport) -> list[list[Pap
     of each listing, in build order."""
     groups: list[list[Paper]] = []
     with report.stage("read + repair"):
-        report.issues.extend(unread_entries(root / "content" / "listings"))
-        for listing, repaired, issues in _read_repaired(root, cache):  # order: by content
+        folder = root / "content" / "listings"
+        paths = listing_paths(folder)
+        report.issues.extend(unread_entries(folder, set(paths)))
+        for listing, repaired, issues in _read_repaired(root, paths, cache):  # by content
             report.issues.extend(listing.issues)
             report.issues.extend(issues)
             report.listings[listing.name] = (listing.layout, len(repaired))
@@ -321,8 +323,10 @@ def _unchanged(previous: BuildReport, now: BuildReport) -> BuildReport:
                    stages=now.stages, stages_cpu=now.stages_cpu, skipped=True)
 
 
-def _read_repaired(root: Path, cache: BuildCache) -> list[tuple[Listing, list[Paper], list[Issue]]]:
-    """Every listing read and repaired, reused from `cache` while its bytes are unchanged.
+def _read_repaired(root: Path, paths: list[Path], cache: BuildCache
+                   ) -> list[tuple[Listing, list[Paper], list[Issue]]]:
+    """Every listing of `paths` (in project `root`) read and repaired, reused from `cache`
+    while its bytes are unchanged.
 
     Sorted by content, then name, like `sources.read_listings`.
     """
@@ -332,16 +336,16 @@ def _read_repaired(root: Path, cache: BuildCache) -> list[tuple[Listing, list[Pa
         listing = read_listing(path)
         return (listing, *repair_listing(listing.papers, day))
 
-    paths: list[Path] = []
+    inside: list[Path] = []
     refused: list[tuple[Listing, list[Paper], list[Issue]]] = []
-    for path in listing_paths(root / "content" / "listings"):
+    for path in paths:
         if leaves(path, root):
             refused.append((unread(path, OUTSIDE), [], []))
         else:
-            paths.append(path)
+            inside.append(path)
     # Every core reads the files not in the cache (large ones: about 1 KB a paper).
-    workers = worker_count(sum(p.stat().st_size for p in paths) // 1000)
-    results = cache.per_files("listing", paths, read_and_repair, day.isoformat(), workers)
+    workers = worker_count(sum(p.stat().st_size for p in inside) // 1000)
+    results = cache.per_files("listing", inside, read_and_repair, day.isoformat(), workers)
     return sorted([*results, *refused], key=lambda r: (r[0].digest, r[0].name))
 
 

@@ -153,8 +153,9 @@ def _validate(config: Config, path: str, lines: dict[str, int]) -> Config:
     if "://" in config.base_url:
         raise ContentError(path, lines.get("base_url"), "base_url must be a path such as "
                            "/my-review/ (put https://... in site_url)")
-    segments = normalize_base_url(config.base_url).strip("/").split("/")
-    if any(s in (".", "..") or not _PATH_SEGMENT.fullmatch(s) for s in segments if segments[0]):
+    segments = normalize_base_url(config.base_url).strip("/")  # "" for the root, "/"
+    if segments and any(s in (".", "..") or not _PATH_SEGMENT.fullmatch(s)
+                        for s in segments.split("/")):
         raise ContentError(path, lines.get("base_url"), f"base_url {config.base_url!r} must be "
                            "a path such as /my-review/: letters, digits, . _ ~ - between "
                            "slashes, no . or .. segments")

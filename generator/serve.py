@@ -28,6 +28,7 @@ from .build import BuildReport, build
 from .cache import BuildCache
 from .config import CONFIG_FILE, load_config
 from .errors import ContentError, LitreviewError
+from .paths import scratch
 from .preview_http import PreviewServer, make_server
 
 __all__ = ["BuildFailure", "Preview", "describe_error", "serve"]
@@ -137,7 +138,7 @@ class Watcher:
         for top in self.watched:
             files = [top] if top.is_file() else sorted(top.rglob("*")) if top.is_dir() else []
             for f in files:
-                if f.name.startswith((".", "#")) or f.name.endswith(("~", ".swp", ".tmp")):
+                if scratch(f.name):
                     continue
                 try:
                     st = f.stat()

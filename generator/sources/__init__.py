@@ -15,11 +15,12 @@ from __future__ import annotations
 import codecs
 import hashlib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..model import Issue, Paper
+from ..paths import scratch
 from . import conference, huggingface
 
 __all__ = ["MAX_LINE", "READERS", "Listing", "Reader", "decode", "detect", "listing_paths",
@@ -261,17 +262,18 @@ def listing_paths(directory: Path) -> list[Path]:
     )
 
 
-def unread_entries(directory: Path) -> list[Issue]:
-    """A warning (kind "ignored") for each entry of `directory` that `listing_paths` leaves
-    out, other than hidden files and editors' backups: a file of another kind (an HTML page, a
-    PDF) or a folder is never read, and an editor who put it there should hear so."""
+def unread_entries(directory: Path, listed: Collection[Path]) -> list[Issue]:
+    """A warning (kind "ignored") for each entry of `directory` other than its listing files
+    (`listed`: its `listing_paths`) and editors' scratch files (`paths.scratch`): a file of
+    another kind (an HTML page, a PDF) or a folder is never read, and an editor who put it
+    there should hear so."""
     if not directory.is_dir():
         return []
-    listed, issues = set(listing_paths(directory)), []
+    issues = []
     for entry in sorted(directory.iterdir()):
-        name = safe_name(entry.name)
-        if entry in listed or name.startswith((".", "#")) or name.endswith("~"):
+        if entry in listed or scratch(entry.name):
             continue
+        name = safe_name(entry.name)
         if entry.is_symlink() and not entry.exists():
             why = "a symbolic link to nothing; ignored"
         elif entry.is_dir():
