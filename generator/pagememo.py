@@ -31,6 +31,7 @@ from typing import Any
 
 from .cache import BuildCache, code_version
 from .digest import Digester, JobNamer, fingerprint
+from .memoindex import ReadIndex
 from .memoreads import (
     DEPS_PREFIX,
     REF,
@@ -96,8 +97,9 @@ class PageMemo:
         self.cache, self.out, self._out = cache, out, str(out)
         self.name = "pages-" + hashlib.sha256(str(out).encode()).hexdigest()[:16]
         state = cache.recall(self.name)
-        valid = isinstance(state, tuple) and len(state) == 2 and isinstance(state[1], dict)
-        self.old_global, self.records = state if valid else (b"", {})
+        valid = isinstance(state, tuple) and len(state) == 3 and isinstance(state[1], dict) \
+            and isinstance(state[2], ReadIndex)
+        self.old_global, self.records, self.index = state if valid else (b"", {}, ReadIndex())
         self.global_key = os.urandom(16)
         self.renderer: Any = None
         self.library: Any = None
@@ -166,6 +168,7 @@ class PageMemo:
         collection (`WHOLE_COLLECTION`: papers.json, the feed, the sitemap, the map, the home
         page's newest papers) keep their files (`deferred`) until a build without `defer`."""
         same_global = self.old_global == self.global_key
+        self._canonical.update(self.index.canonical())  # new records share the index's reads
         # Warm (same process as the last build): the pages that read a changed value, found
         # by comparing objects; the others are unchanged without looking at them.
         found = self.warm.dirty(self._resolve, self._steady, self._same_attribute,
@@ -184,12 +187,16 @@ class PageMemo:
             self._plan = (jobs, [b""] * len(jobs))
             return [(kind, recorded(f"@{i}", job)) for i, (kind, job) in enumerate(jobs)], \
                 partial(self._write, writer)
+        # Cold (a new process): the reads that changed, from the index, or digests of all
+        # (a session's first build: its warm state needs the value of every read).
+        changed = None if self.cache.in_session else self.index.changed(
+            self.library, self._digest_of, self.digester.digest)
         todo, keys = [], []
         for kind, job in jobs:
             key = self._job_key(job)
             keys.append(key)
-            record = self.records.get(key) if same_global else None
-            if record is not None and self._unchanged(record) and all(
+            record = self.records.get(key)
+            if record is not None and self._unchanged(key, record, changed) and all(
                     writer.keep(stat[0]) for stat in record.files):
                 self._kept.add(key)
                 self.skipped += 1
@@ -333,8 +340,13 @@ class PageMemo:
             self._canonical[access] = canonical
         return canonical
 
-    def _unchanged(self, record: Record) -> bool:
-        if self._combined(record.reads) != record.digest:
+    def _unchanged(self, key: bytes, record: Record, changed: set[int] | None) -> bool:
+        """True when no value `record` read changed (`changed`: ids of the index's reads that
+        did; None: compare the digest of all its reads) and its files are as it left them."""
+        if changed is None:
+            if self._combined(record.reads) != record.digest:
+                return False
+        elif key in self.index.stale or not changed.isdisjoint(map(id, record.reads)):
             return False
         return all(_stat(self._out, stat[0]) == stat for stat in record.files)
 
@@ -387,8 +399,11 @@ class PageMemo:
         records = dict(self.records) if self._kept or self.deferred else {}
         for key in records.keys() - self._kept - self.deferred:
             del records[key]
+        digested = {access: self._digests[id(access)] for access in self._held}
+        self.index = (self.index if records else ReadIndex()).updated(
+            self.library, digested, self._kept, self.deferred, self.digester.digest)
         records.update(self._ran)
-        self.cache.remember(self.name, (self.global_key, records))
+        self.cache.remember(self.name, (self.global_key, records, self.index))
         if self.cache.in_session:
             self._keep_warm(records)
 

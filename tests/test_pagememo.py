@@ -13,6 +13,7 @@ from generator import memoreads
 from generator.cache import BuildCache
 from generator.digest import Digester, JobNamer
 from generator.library import Library
+from generator.memoindex import ReadIndex
 from generator.model import Paper, SourceRef
 from generator.pagememo import TrackedLibrary, fingerprint
 from generator.parallel import Task
@@ -131,3 +132,32 @@ def test_a_site_changed_behind_the_memos_back_is_rendered_again(small: Path) -> 
     edited.replace(page)  # as an editor saves: a new file (an in-place write goes unnoticed)
     build_pinned(small, out, search_index=False, cache=cache)
     assert page.read_bytes() == good
+
+
+def test_the_read_index_tells_changed_reads_and_when_it_cannot() -> None:
+    """Reads of a `reads_only` method are steady while its attributes are equal; other reads
+    are compared by digest; a method whose attributes changed makes the index give up."""
+    old = Library.build([_paper(1), _paper(2, venue="ICML")])
+    memoreads.register(old)
+    term, paper = ("call", "term", ("venues", "ICML"), ()), ("item", "by_id", "id1")
+    digester = Digester()
+
+    def digest_of(library: Library):  # noqa: ANN202 (a callable)
+        return lambda access: digester.digest(
+            library.by_id.get(access[2]) if access[0] == "item" else object())
+
+    index = ReadIndex().updated(old, {term: b"t", paper: digest_of(old)(paper)}, {b"kept"},
+                                {b"deferred"}, digester.digest)
+    assert index.reads.keys() == {paper} and index.methods == {"term"}
+    assert index.stale == {b"deferred"}
+    assert index.changed(old, digest_of(old), digester.digest) == set()
+    edited = Library.build([replace(_paper(1), abstract="Edited."), _paper(2, venue="ICML")])
+    memoreads.register(edited)
+    assert index.changed(edited, digest_of(edited), digester.digest) == {id(paper)}
+    moved = Library.build([_paper(1), _paper(2, venue="COLT")])  # `term`'s `by_term` differs
+    memoreads.register(moved)
+    assert index.changed(moved, digest_of(moved), digester.digest) is None
+    # A stale job stays stale while kept unrun; once it ran (not kept), it is current.
+    again = index.updated(old, {}, {b"deferred"}, (), digester.digest)
+    assert again.stale == {b"deferred"}
+    assert index.updated(old, {}, {b"kept"}, (), digester.digest).stale == frozenset()

@@ -17,6 +17,7 @@ import generator.enrich
 from generator.build import BuildReport
 from generator.cache import BuildCache
 from generator.errors import LitreviewError
+from generator.memoindex import ReadIndex
 from generator.pagememo import PageMemo
 
 from .conftest import REPO, build_pinned, describe_tree_diff, site_tree, snapshot_project
@@ -232,6 +233,33 @@ def test_a_quick_build_defers_site_wide_files_until_a_full_one(
     caught_up = build(project, out, cache)
     assert caught_up.deferred == 0 and "papers.json" in caught_up.changed_paths
     assert (out / "papers.json").read_bytes() != before
+    clean = tmp_path / "clean"
+    build(project, clean, BuildCache(None))
+    assert site_tree(out) == site_tree(clean)
+
+
+@pytest.mark.parametrize("before", ["litreview build", "serve with deferred pages"])
+def test_a_new_process_plans_a_note_edit_from_the_read_index(
+        project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, before: str) -> None:
+    """A new process finds the few reads a note edit changed from the index the last build
+    left (`memoindex`), not by digesting every read, and the site is the clean build's, also
+    when a serve session left pages out of date (the index's `stale` jobs)."""
+    out = tmp_path / "site"
+    if before == "litreview build":
+        build(project, out, BuildCache(project))
+        note_prose(project)
+    else:
+        session = BuildCache(project, in_session=True)
+        _quick_edit(project, out, session)
+        session.flush()
+    found: list[set[int] | None] = []
+    changed = ReadIndex.changed
+    monkeypatch.setattr(ReadIndex, "changed",
+                        lambda index, *args: found.append(changed(index, *args)) or found[-1])
+    report = build(project, out, BuildCache(project))
+    assert len(found) == 1 and found[0] is not None, "the index could not tell"
+    assert len(found[0]) <= 5  # the paper by id, the list of papers
+    assert "papers.json" in report.changed_paths
     clean = tmp_path / "clean"
     build(project, clean, BuildCache(None))
     assert site_tree(out) == site_tree(clean)
