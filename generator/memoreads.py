@@ -11,13 +11,14 @@ references. This module records; it neither digests (`digest`) nor decides (`pag
 from __future__ import annotations
 
 import dataclasses
+import os
 import pickle
 import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 __all__ = ["DEPS_PREFIX", "REF", "TrackedLibrary", "recorded", "register", "registry",
-           "retarget", "track_templates", "untracked"]
+           "resolve", "retarget", "track_templates", "untracked"]
 
 DEPS_PREFIX = "\0memo/"
 """Reserved path of the extra 'file' carrying a job's recorded reads (NUL: never a real path)."""
@@ -30,6 +31,7 @@ registry: dict[int, Any] = {}
 """This build's papers and terms by `id()`: call arguments are recorded as references to them
 (cheap to hash and to send back from a worker, which forked with the same objects)."""
 REF = "\0ref"
+_MISSING = "\0missing"
 
 
 def _record(access: Access) -> None:
@@ -192,3 +194,24 @@ def register(library: Any) -> None:
 
 def _instance(item: Any) -> bool:
     return dataclasses.is_dataclass(item) and not isinstance(item, type)
+
+
+def resolve(access: Access, library: Any, env: Any) -> Any:
+    """What `access` reads now from `library` or from the templates of Jinja `env`."""
+    kind, name = access[0], access[1]
+    try:
+        if kind == "template":
+            return env.loader.get_source(env, name)[0]
+        if kind == "untracked":
+            return os.urandom(16)
+        value = getattr(library, name)
+        if kind == "len":
+            return len(value)
+        if kind == "item":
+            return value.get(access[2], _MISSING)
+        if kind == "call":
+            return value(*access[2], **dict(access[3]))
+        return value
+    # A read that fails now (a template deleted, a term gone) is a value too: the error.
+    except Exception as exc:
+        return ("error", type(exc).__name__, str(exc))

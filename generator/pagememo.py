@@ -7,6 +7,9 @@ own arguments (the paper, the term, ...), with the digest of every value it read
 of every file it wrote. The next build skips a job when, for the same arguments, every recorded
 read gives the same digest again, the global inputs (code, settings, renderer state, template
 globals) are the same, and its files are still exactly the ones it wrote (size, mtime, inode).
+A new process finds the reads that changed with the read index the last build left
+(`memoindex`), without digesting the reads that cannot have changed; between the builds of one
+process (`serve`), by comparing objects (`warmmemo`).
 Anything that cannot be digested makes its job run, never skip: the memo costs time, never
 correctness. Recording also works in the forked render workers: a job's reads travel back to
 the parent as one extra, reserved "file" that never reaches the writer.
@@ -22,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -41,6 +43,7 @@ from .memoreads import (
     recorded,
     register,
     registry,
+    resolve,
     retarget,
     track_templates,
     untracked,
@@ -65,8 +68,6 @@ class Record:
     files: tuple[Stat, ...]
 
 
-_MISSING = "\0missing"
-_MAPPINGS = (dict, types.MappingProxyType)
 
 
 def _theme_files(env: Any) -> list[tuple[str, bytes]]:
@@ -171,8 +172,7 @@ class PageMemo:
         self._canonical.update(self.index.canonical())  # new records share the index's reads
         # Warm (same process as the last build): the pages that read a changed value, found
         # by comparing objects; the others are unchanged without looking at them.
-        found = self.warm.dirty(self._resolve, self._steady, self._same_attribute,
-                                self._changed_keys, WHOLE_COLLECTION) \
+        found = self.warm.dirty(self._resolve, self.library, WHOLE_COLLECTION) \
             if same_global and self.warm is not None else None
         if found is not None:
             dirty, waiting = found
@@ -266,32 +266,6 @@ class PageMemo:
         writer.keep_all(keep)
         return todo
 
-    def _same_attribute(self, name: str) -> bool:
-        """True when library attribute `name` is the very object it was in the last build."""
-        assert self.warm is not None
-        old = self.warm.library
-        return old is not None and getattr(self.library, name, None) is getattr(old, name, 0)
-
-    def _changed_keys(self, name: str) -> set[Any] | None:
-        """The keys of library mapping `name` whose value is not the very same object as in
-        the last build's library (or is in only one of them); None when it cannot tell."""
-        assert self.warm is not None
-        old, new = getattr(self.warm.library, name, None), getattr(self.library, name, None)
-        if type(old) not in _MAPPINGS or type(new) not in _MAPPINGS:
-            return None
-        changed = {key for key, value in new.items() if old.get(key, _MISSING) is not value}
-        changed.update(old.keys() - new.keys())
-        return changed
-
-    def _steady(self, method: str) -> bool:
-        """True when library method `method` reads only attributes that are the very same
-        objects as in the last build (see `library.reads_only`)."""
-        assert self.warm is not None
-        needs = getattr(getattr(type(self.library), method, None), "reads_only", None)
-        old = self.warm.library
-        return bool(needs) and old is not None and all(
-            getattr(self.library, name) is getattr(old, name) for name in needs)
-
     def _job_key(self, job: Job) -> bytes:
         """The memo key of `job`: the digest of its shape, or, between two builds of one
         process, the key of the last build's job with the same identity."""
@@ -369,23 +343,7 @@ class PageMemo:
 
     def _resolve(self, access: Access) -> Any:
         """What `access` reads from this build's library or templates."""
-        kind, name = access[0], access[1]
-        try:
-            if kind == "template":
-                return self.renderer.env.loader.get_source(self.renderer.env, name)[0]
-            if kind == "untracked":
-                return os.urandom(16)
-            value = getattr(self.library, name)
-            if kind == "len":
-                return len(value)
-            if kind == "item":
-                return value.get(access[2], _MISSING)
-            if kind == "call":
-                return value(*access[2], **dict(access[3]))
-            return value
-        # A read that fails now (a template deleted, a term gone) is a value too: the error.
-        except Exception as exc:
-            return ("error", type(exc).__name__, str(exc))
+        return resolve(access, self.library, self.renderer.env)
 
     def save(self) -> None:
         """After the commit: remember the jobs that ran (reads, files) and the skipped ones."""

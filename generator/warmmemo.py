@@ -209,25 +209,25 @@ class WarmState:
             self.groups.setdefault(access[:2], set()).add(access)
         keys.add(key)
 
-    def dirty(self, resolve: Callable[[Access], Any], steady: Callable[[str], bool],
-              same_attribute: Callable[[str], bool],
-              changed_keys: Callable[[str], set[Any] | None] = lambda name: None,
+    def dirty(self, resolve: Callable[[Access], Any], library: Any,
               broad: frozenset[Access] = frozenset()) -> tuple[set[bytes], set[bytes]] | None:
         """Memo keys of the pages that read a value that changed, and those of them that read
         no changed value but the `broad` ones (whole collections) and so may wait; None when
         some read has no known previous value (then the caller checks digests, the cold way).
-        Calls of methods that are `steady` (same inputs as last time), lookups in an attribute
-        that is the very same object as last time (`same_attribute`), and lookups of keys
-        whose value is the very same object (all but `changed_keys`), are unchanged without
-        looking. Deferred pages (`stale`) are dirty, and may wait, until they run."""
+        Calls of methods that are steady (their attributes are the last build's objects),
+        lookups in an attribute that is the very same object as last time, and lookups of
+        keys whose value is the very same object, are unchanged without looking at `library`
+        (this build's). Deferred pages (`stale`) are dirty, and may wait, until they run."""
         if not self.complete:
             return None
+        last = self.library
         narrow: set[bytes] = set()
         wide = set(self.stale)
         for (kind, name), group in self.groups.items():
-            if (kind == "call" and steady(name)) or (kind == "item" and same_attribute(name)):
+            if (kind == "call" and _steady(library, last, name)) or (
+                    kind == "item" and _same_attribute(library, last, name)):
                 continue
-            changed = changed_keys(name) if kind == "item" else None
+            changed = _changed_keys(library, last, name) if kind == "item" else None
             accesses = group if changed is None else [a for a in group if a[2] in changed]
             for access in accesses:
                 value, old = resolve(access), self.values[access]
@@ -309,3 +309,31 @@ class WarmState:
         self.complete = self.complete and all(
             access in self.values for key in ran for access in records[key].reads)
         self.records = records
+
+
+_MISSING = "\0missing"
+_MAPPINGS = (dict, types.MappingProxyType)
+
+
+def _same_attribute(new: Any, old: Any, name: str) -> bool:
+    """True when library attribute `name` is the very object it was in the last build."""
+    return old is not None and getattr(new, name, None) is getattr(old, name, 0)
+
+
+def _changed_keys(new: Any, old: Any, name: str) -> set[Any] | None:
+    """The keys of library mapping `name` whose value is not the very same object as in the
+    last build's library (or is in only one of them); None when it cannot tell."""
+    before, now = getattr(old, name, None), getattr(new, name, None)
+    if type(before) not in _MAPPINGS or type(now) not in _MAPPINGS:
+        return None
+    changed = {key for key, value in now.items() if before.get(key, _MISSING) is not value}
+    changed.update(before.keys() - now.keys())
+    return changed
+
+
+def _steady(new: Any, old: Any, method: str) -> bool:
+    """True when library method `method` reads only attributes that are the very same
+    objects as in the last build (see `library.reads_only`)."""
+    needs = getattr(getattr(type(new), method, None), "reads_only", None)
+    return bool(needs) and old is not None and all(
+        getattr(new, name) is getattr(old, name) for name in needs)
