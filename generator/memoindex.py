@@ -42,7 +42,7 @@ def steady_attributes(library: Any, access: Access) -> tuple[str, ...] | None:
 class ReadIndex:
     """Digests of the last build's non-steady reads and of the attributes steady reads
     depend on (see the module docstring). Pickled with the memo's records, so each read is
-    the very object the records hold (`ids` relies on it)."""
+    the very object the records hold: `changed` names reads by `id()`."""
 
     def __init__(self) -> None:
         self.reads: dict[Access, bytes] = {}
