@@ -5,7 +5,8 @@
 Jinja environment record the templates it loads; `recorded()` wraps a job so that its reads
 travel back with its files as one reserved extra "file" (also from a forked worker). The
 registry holds this build's papers and terms by `id()`, so call arguments are recorded as
-references. This module records; it neither digests (`digest`) nor decides (`pagememo`).
+references. This module records reads and says what a read reads now (`resolve`); it neither
+digests (`digest`) nor decides (`pagememo`).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["DEPS_PREFIX", "REF", "TrackedLibrary", "recorded", "register", "registry",
-           "resolve", "retarget", "track_templates", "untracked"]
+__all__ = ["DEPS_PREFIX", "MISSING", "REF", "TrackedLibrary", "recorded", "register",
+           "registry", "resolve", "retarget", "track_templates", "untracked"]
 
 DEPS_PREFIX = "\0memo/"
 """Reserved path of the extra 'file' carrying a job's recorded reads (NUL: never a real path)."""
@@ -31,7 +32,8 @@ registry: dict[int, Any] = {}
 """This build's papers and terms by `id()`: call arguments are recorded as references to them
 (cheap to hash and to send back from a worker, which forked with the same objects)."""
 REF = "\0ref"
-_MISSING = "\0missing"
+MISSING = "\0missing"
+"""What reading a key a mapping lacks gives (`resolve`)."""
 
 
 def _record(access: Access) -> None:
@@ -208,7 +210,7 @@ def resolve(access: Access, library: Any, env: Any) -> Any:
         if kind == "len":
             return len(value)
         if kind == "item":
-            return value.get(access[2], _MISSING)
+            return value.get(access[2], MISSING)
         if kind == "call":
             return value(*access[2], **dict(access[3]))
         return value

@@ -20,6 +20,7 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
+from .memoreads import MISSING
 from .parallel import Task
 
 __all__ = ["WarmState", "job_identity", "same_value"]
@@ -311,7 +312,6 @@ class WarmState:
         self.records = records
 
 
-_MISSING = "\0missing"
 _MAPPINGS = (dict, types.MappingProxyType)
 
 
@@ -326,7 +326,7 @@ def _changed_keys(new: Any, old: Any, name: str) -> set[Any] | None:
     before, now = getattr(old, name, None), getattr(new, name, None)
     if type(before) not in _MAPPINGS or type(now) not in _MAPPINGS:
         return None
-    changed = {key for key, value in now.items() if before.get(key, _MISSING) is not value}
+    changed = {key for key, value in now.items() if before.get(key, MISSING) is not value}
     changed.update(before.keys() - now.keys())
     return changed
 
