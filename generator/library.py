@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import numpy as np
     from scipy import sparse
 
-__all__ = ["KINDS", "Library", "Term", "newest_first", "term_slug"]
+__all__ = ["KINDS", "Library", "Term", "method_reads", "newest_first", "reads_only", "term_slug"]
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,12 @@ def reads_only(*attributes: str) -> Callable[[Callable[..., Any]], Callable[...,
         method.reads_only = attributes  # type: ignore[attr-defined]
         return method
     return mark
+
+
+def method_reads(library: Any, name: str) -> tuple[str, ...] | None:
+    """The attributes library method `name` depends on besides its arguments (its
+    `reads_only`), or None when it says none or is not a method."""
+    return getattr(getattr(type(library), name, None), "reads_only", None)
 
 
 def newest_first(papers: Iterable[Paper]) -> list[Paper]:

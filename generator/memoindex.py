@@ -25,6 +25,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from .library import method_reads
+
 __all__ = ["ReadIndex", "steady_attributes"]
 
 Access = tuple[Any, ...]
@@ -33,10 +35,7 @@ Access = tuple[Any, ...]
 def steady_attributes(library: Any, access: Access) -> tuple[str, ...] | None:
     """The library attributes a call read depends on besides its arguments (the method's
     `reads_only`), or None for any other read."""
-    if access[0] != "call":
-        return None
-    method = getattr(type(library), access[1], None)
-    return getattr(method, "reads_only", None)
+    return method_reads(library, access[1]) if access[0] == "call" else None
 
 
 class ReadIndex:

@@ -68,8 +68,6 @@ class Record:
     files: tuple[Stat, ...]
 
 
-
-
 def _theme_files(env: Any) -> list[tuple[str, bytes]]:
     """Digests of the theme's non-template files (`static/`): a page may refer to them."""
     found = []

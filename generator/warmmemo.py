@@ -20,6 +20,7 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
+from .library import method_reads
 from .memoreads import MISSING
 from .parallel import Task
 
@@ -334,6 +335,6 @@ def _changed_keys(new: Any, old: Any, name: str) -> set[Any] | None:
 def _steady(new: Any, old: Any, method: str) -> bool:
     """True when library method `method` reads only attributes that are the very same
     objects as in the last build (see `library.reads_only`)."""
-    needs = getattr(getattr(type(new), method, None), "reads_only", None)
+    needs = method_reads(new, method)
     return bool(needs) and old is not None and all(
         getattr(new, name) is getattr(old, name) for name in needs)
