@@ -20,7 +20,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from . import reuse
+from . import notepatch, reuse
 from .cache import BuildCache
 from .config import load_config
 from .errors import ContentError, StrictError
@@ -189,6 +189,12 @@ def build(root: Path, *, output: Path | None = None, base_url: str | None = None
         previous = stamp.unchanged_report() if stamp is not None and not force else None
     if previous is not None:
         return _unchanged(previous, report)
+    # Notes' prose edited, nothing else: only the files showing it are made again.
+    if stamp is not None and not (quick or force or strict or cache.in_session):
+        patched = notepatch.patch(root, out, config, cache, stamp, report, partial(
+            _index_search, plan=plan_search(search_index), cache=cache, keep=False))
+        if patched is not None:
+            return patched
     if stamp is not None:
         stamp.forget()
     groups = _gather(root, cache, report)
@@ -207,7 +213,7 @@ def build(root: Path, *, output: Path | None = None, base_url: str | None = None
     report.missing_titles = [p.slug for p in library.papers if p.title_missing]
     _fail_if_strict(report, strict)
     deferred = _publish(root, out, config, cache, report, library,
-                        Publishing(progress, plan_search(search_index), quick))
+                        Publishing(progress, plan_search(search_index), quick, stamp))
     if stamp is not None and not deferred:  # output folders' stamps: now, or at the end
         cache.later("stamp", partial(stamp.save, replace(report, overlay=None, linked=None,
                                                           changed_paths=())))
@@ -271,6 +277,8 @@ class Publishing:
     progress: Progress
     search: SearchPlan
     quick: bool
+    stamp: BuildStamp | None = None
+    """The stamp the build will save (its notes can then be patched, see `notepatch`)."""
 
 
 def _publish(root: Path, out: Path, config, cache: BuildCache, report: BuildReport,
@@ -305,6 +313,11 @@ def _publish(root: Path, out: Path, config, cache: BuildCache, report: BuildRepo
     report.deferred = len(memo.deferred)
     if cache.in_session:  # the next build of this process trusts it: only once published
         memo.save()
+    elif how.stamp is not None and not memo.deferred:
+        assert report.overlay is not None
+        notepatch.remember(cache, out, how.stamp, library, report.linked, report.overlay,
+                           report.issues, memo.note_readers(
+                               a.paper_id for a in report.overlay.applied))
     cache.finish()
     return report.deferred
 

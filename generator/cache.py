@@ -265,15 +265,20 @@ class BuildCache:
         between its parallel stages, and the child pickles the value as it is now, whatever
         the build does to it next. `settle()` waits for the children. Only where that is
         plainly safe: outside a session, on Linux, with no other thread; else stored now."""
+        self.write_soon(key, partial(self._store, key, value))
+
+    def write_soon(self, key: str, write: Callable[[], None]) -> None:
+        """Run `write` (which stores something under `key`) in a forked child when that is
+        safe (see `_store_soon`), else now; `settle()` waits for it."""
         self._wait(key)  # an older value of `key` must not land after this one
         if self.in_session or self.directory is None or not _fork_is_safe():
-            self._store(key, value)
+            write()
             return
         pid = os.fork()
         if pid == 0:  # the child: store, then leave without running the parent's exit code
             status = 1
             try:
-                self._store(key, value)
+                write()
                 status = 0
             finally:
                 os._exit(status)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -63,16 +63,34 @@ def _file_digest(path: Path, known: dict[str, tuple[tuple[int, ...], bytes]] | N
     return hit[1]
 
 
-def inputs_digest(root: Path, theme: Path, options: str,
-                  known: dict[str, tuple[tuple[int, ...], bytes]] | None = None) -> str:
-    """Digest of every input of a build of `root` with built-in `theme` and `options`."""
-    h = hashlib.sha256(f"{code_version()}\0{_library_versions()}\0{options}\0".encode())
-    for base in (root / "content", root / "templates", theme):
+def input_files(root: Path, theme: Path,
+                known: dict[str, tuple[tuple[int, ...], bytes]] | None = None
+                ) -> dict[str, bytes]:
+    """Every input file of a build of `root` with built-in `theme` -> its digest, in a fixed
+    order, named `content/...`, `templates/...` (the project's) or `theme/...` (built in)."""
+    files: dict[str, bytes] = {}
+    for label, base in (("content", root / "content"), ("templates", root / "templates"),
+                        ("theme", theme)):
         for path in _files(base):
-            h.update(f"{base.name}/{path.relative_to(base).as_posix()}\0".encode())
-            h.update(_file_digest(path, known))
+            files[f"{label}/{path.relative_to(base).as_posix()}"] = _file_digest(path, known)
+    return files
+
+
+def settings_digest(root: Path, options: str) -> str:
+    """Digest of what a build depends on besides its input files: the code, the versions of
+    the libraries, the build options and `litreview.yaml`."""
+    h = hashlib.sha256(f"{code_version()}\0{_library_versions()}\0{options}\0".encode())
     config = root / "litreview.yaml"
     h.update(config.read_bytes() if config.is_file() else b"no config")
+    return h.hexdigest()
+
+
+def inputs_digest(settings: str, files: dict[str, bytes]) -> str:
+    """Digest of every input of a build: its `settings_digest` and its `input_files`."""
+    h = hashlib.sha256(settings.encode())
+    for name, digest in files.items():
+        h.update(f"{name}\0".encode())
+        h.update(digest)
     return h.hexdigest()
 
 
@@ -126,25 +144,36 @@ class BuildStamp:
     inputs: str
     record: Path
     out: Path
+    settings: str = ""
+    """`settings_digest`: everything but the input files."""
+    files: dict[str, bytes] = field(default_factory=dict, compare=False)
+    """`input_files`: each input file's digest."""
 
     @classmethod
     def take(cls, root: Path, out: Path, theme: Path, options: str,
              known: dict[str, tuple[tuple[int, ...], bytes]] | None = None) -> BuildStamp:
         """The stamp of the inputs as they are now (`known`: file digests to reuse by stat)."""
         name = hashlib.sha256(str(out).encode()).hexdigest()[:12]
-        return cls(inputs_digest(root, theme, options, known),
-                   root / CACHE_DIR / f"last-build-{name}.pickle", out)
+        settings, files = settings_digest(root, options), input_files(root, theme, known)
+        return cls(inputs_digest(settings, files),
+                   root / CACHE_DIR / f"last-build-{name}.pickle", out, settings, files)
 
     def unchanged_report(self) -> Any | None:
         """The last build's report if inputs and output are exactly as it left them."""
+        last = self.last_build()
+        return last[1] if last is not None and last[0] == self.inputs else None
+
+    def last_build(self) -> tuple[str, Any] | None:
+        """The inputs digest and the report of the last build, while the output is exactly as
+        that build left it (else None)."""
         try:
             with open(self.record, "rb") as fh:
                 inputs, folders, report = pickle.load(fh)
         except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError):
             return None
-        if inputs != self.inputs or str(self.out) not in folders or not folders_unchanged(folders):
+        if str(self.out) not in folders or not folders_unchanged(folders):
             return None
-        return report
+        return inputs, report
 
     def save(self, report: Any) -> None:
         """Record a successful build (atomically); a failure to record is not an error."""

@@ -3,7 +3,9 @@
 `TrackedLibrary` stands in for the `Library` while pages render and records each read of it
 (`papers`, `by_id[...]`, `term(...)`...) into the running job's set; `_track_templates` makes a
 Jinja environment record the templates it loads; `recorded()` wraps a job so that its reads
-travel back with its files as one reserved extra "file" (also from a forked worker). The
+travel back with its files as one reserved extra "file" (also from a forked worker), with the
+ids of the papers whose note fields it read (`model.watching_notes`: what a note edit can
+change, see `notepatch`). The
 registry holds this build's papers and terms by `id()`, so call arguments are recorded as
 references. This module records reads and says what a read reads now (`resolve`); it neither
 digests (`digest`) nor decides (`pagememo`).
@@ -17,6 +19,8 @@ import pickle
 import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
+
+from .model import watching_notes
 
 __all__ = ["DEPS_PREFIX", "MISSING", "REF", "TrackedLibrary", "recorded", "register",
            "registry", "resolve", "retarget", "track_templates", "untracked"]
@@ -157,16 +161,19 @@ def track_templates(env: Any) -> None:
 
 
 def recorded(name: str, job: Job) -> Job:
-    """`job`, plus one reserved extra file, `DEPS_PREFIX + name`, carrying what it read."""
+    """`job`, plus one reserved extra file, `DEPS_PREFIX + name`, carrying what it read: the
+    pickled pair (reads, ids of the papers whose notes it read)."""
     def run() -> list[tuple[str, Any]]:
         global _recorder
         _recorder = set()
+        noted: set[str] = set()
         try:
-            files = list(job())
+            with watching_notes(lambda paper: noted.add(paper.__dict__["id"])):
+                files = list(job())
             reads = _recorder
         finally:
             _recorder = None
-        blob = pickle.dumps(tuple(reads), pickle.HIGHEST_PROTOCOL)  # bytes: sent as they are
+        blob = pickle.dumps((tuple(reads), tuple(noted)), pickle.HIGHEST_PROTOCOL)
         return [*files, (DEPS_PREFIX + name, blob)]
     return run
 

@@ -2,7 +2,8 @@
 
 This module holds the data shapes only: `Paper` and the small records it carries, the canonical
 title key used to recognise one paper across listings, and the paper id derived from it. It does
-no I/O and knows nothing about listings, templates or the site layout.
+no I/O and knows nothing about listings, templates or the site layout. A paper's note fields
+can be watched (`watching_notes`): the page memo learns which pages show which notes.
 """
 
 from __future__ import annotations
@@ -10,7 +11,12 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 __all__ = [
     "Backlink",
@@ -18,9 +24,72 @@ __all__ = [
     "Paper",
     "Related",
     "SourceRef",
+    "note_read",
+    "notes_read_by",
     "paper_id",
     "title_key",
+    "watching_notes",
 ]
+
+_note_watcher: Callable[[Any], None] | None = None
+"""Called with the paper whenever its `note` or `note_html` is read (see `watching_notes`)."""
+
+
+class _NoteField:
+    """A `Paper` field whose reads the watcher sees. The value lives in the instance's
+    `__dict__` under the field's own name, as a plain field's would: pickles, `vars()` and
+    equality are those of a plain field; only reading it goes through `__get__`."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> str:
+        if obj is None:
+            return ""  # the field's default, as `dataclass` asks for it
+        if _note_watcher is not None:
+            _note_watcher(obj)
+        return obj.__dict__[self.name]
+
+    def __set__(self, obj: Any, value: str) -> None:
+        obj.__dict__[self.name] = value
+
+
+@contextmanager
+def watching_notes(watcher: Callable[[Any], None] | None) -> Iterator[None]:
+    """Call `watcher(paper)` on every read of a paper's note fields while in this block (None:
+    no watching); the watcher outside the block is restored after."""
+    global _note_watcher
+    outer, _note_watcher = _note_watcher, watcher
+    try:
+        yield
+    finally:
+        _note_watcher = outer
+
+
+def notes_read_by(make: Callable[[], T]) -> tuple[T, tuple[Any, ...]]:
+    """`make()`, and the papers whose notes it read (the watcher is told too). For a cache of
+    renderings: a later use of the same rendering replays them with `note_read`."""
+    global _note_watcher
+    outer = _note_watcher
+    seen: list[Any] = []
+
+    def both(paper: Any) -> None:
+        seen.append(paper)
+        if outer is not None:
+            outer(paper)
+
+    _note_watcher = both
+    try:
+        made = make()
+    finally:
+        _note_watcher = outer
+    return made, tuple(seen)
+
+
+def note_read(paper: Any) -> None:
+    """Tell the watcher that `paper`'s note was read (see `notes_read_by`)."""
+    if _note_watcher is not None:
+        _note_watcher(paper)
 
 
 @dataclass(frozen=True)
@@ -94,9 +163,10 @@ class Paper:
     """Editor's reading status from a note: to-read, reading, read or key."""
     rating: int | None = None
     """Editor's rating from a note, 1 to 5."""
-    note: str = ""
-    """The editor's note (Markdown, wiki-links already turned into ordinary links)."""
-    note_html: str = ""
+    note: str = _NoteField()  # type: ignore[assignment]
+    """The editor's note (Markdown, wiki-links already turned into ordinary links); "" when
+    none. Watched, like `note_html` (see `watching_notes`)."""
+    note_html: str = _NoteField()  # type: ignore[assignment]
     """The note rendered to sanitised HTML."""
     discussed_in: tuple[Backlink, ...] = ()
     """Reviews and notes that cite this paper with a wiki-link."""

@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -66,6 +66,8 @@ class Record:
     digest: bytes
     """Digest of the values of all `reads`, in order."""
     files: tuple[Stat, ...]
+    notes: tuple[str, ...] = ()
+    """Ids of the papers whose note fields the job read (`memoreads.recorded`)."""
 
 
 def _theme_files(env: Any) -> list[tuple[str, bytes]]:
@@ -131,6 +133,8 @@ class PageMemo:
         self._kept_paths: set[str] | None = None
         """The files of the kept jobs, when `_plan_warm` made them as a set."""
         self._pending: list[Stat] = []
+        self.saved: dict[bytes, Record] = {}
+        """The records `save` kept (this build's site)."""
 
     def instrument(self, renderer: Any) -> tuple[Any, TrackedLibrary]:
         """Make `renderer` record what its pages read; fix this build's global key. Returns the
@@ -279,7 +283,7 @@ class PageMemo:
         if not rel.startswith(DEPS_PREFIX):
             self._pending.append((rel, *writer.write(rel, data)))  # the stat it will publish
             return
-        reads = pickle.loads(data)  # made by this build's own workers (`memoreads.recorded`)
+        reads, notes = pickle.loads(data)  # made by this build's workers (`memoreads.recorded`)
         known = self._canonical.get  # most reads were met before: looked up in C
         shared = [known(a) for a in reads]
         if None in shared:
@@ -292,7 +296,7 @@ class PageMemo:
         else:
             key = bytes.fromhex(name)
         # Digested now, while the workers render, rather than all at the end.
-        self._ran[key] = Record(reads, self._combined(reads), tuple(self._pending))
+        self._ran[key] = Record(reads, self._combined(reads), tuple(self._pending), notes)
         self._pending = []
 
     def _canonical_read(self, access: Access) -> Access:
@@ -345,6 +349,7 @@ class PageMemo:
 
     def save(self) -> None:
         """After the commit: remember the jobs that ran (reads, files) and the skipped ones."""
+        self.saved = self.records
         if not self._ran and self.old_global == self.global_key and len(self._kept) == len(
                 self.records):
             if self.cache.in_session and self.warm is None:
@@ -359,9 +364,20 @@ class PageMemo:
         self.index = (self.index if records else ReadIndex()).updated(
             self.library, digested, self._kept, self.deferred, self.digester.digest)
         records.update(self._ran)
+        self.saved = records
         self.cache.remember(self.name, (self.global_key, records, self.index))
         if self.cache.in_session:
             self._keep_warm(records)
+
+    def note_readers(self, ids: Iterable[str]) -> dict[str, frozenset[str]]:
+        """After `save`: for each paper of `ids`, the files of the jobs that read its note
+        (`Record.notes`), as the site now is."""
+        wanted = set(ids)
+        found: dict[str, set[str]] = {pid: set() for pid in wanted}
+        for record in self.saved.values():
+            for pid in wanted.intersection(record.notes) if record.notes else ():
+                found[pid].update(stat[0] for stat in record.files)
+        return {pid: frozenset(files) for pid, files in found.items()}
 
     def _keep_warm(self, records: dict[bytes, Record]) -> None:
         """Keep what the next build of this process needs to plan without digests."""

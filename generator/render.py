@@ -29,7 +29,7 @@ from .config import Config
 from .errors import ContentError
 from .escaping import SiteEnvironment
 from .library import KINDS, Kind, Library, Term, newest_first
-from .model import Paper
+from .model import Paper, note_read, notes_read_by
 from .parallel import Task
 from .paths import leaves
 from .repair import iter_urls
@@ -140,7 +140,7 @@ class Renderer:
 
     def __init__(self, env: Environment, library: Library, config: Config,
                  reviews: Sequence[Any] = ()) -> None:
-        self._cards: dict[str, tuple[Paper, Any, Markup]] = {}
+        self._cards: dict[str, tuple[Paper, Any, Markup, tuple[Paper, ...]]] = {}
         self._term_jobs: dict[tuple[str, Any], tuple[Any, int, list[Task]]] = {}
         self.rebind(env, library, config, reviews)
 
@@ -162,9 +162,11 @@ class Renderer:
         template = self.env.get_template(CARD)  # each page records that it reads the card
         hit = self._cards.get(paper.id)
         if hit is not None and hit[0] is paper and hit[1] is template:
+            for noted in hit[3]:  # every page showing the card reads the notes it shows
+                note_read(noted)
             return hit[2]
-        html = Markup(template.render(paper=paper))
-        self._cards[paper.id] = (paper, template, html)
+        html, noted = notes_read_by(lambda: Markup(template.render(paper=paper)))
+        self._cards[paper.id] = (paper, template, html, noted)
         return html
 
     def _render(self, template: str, path: str, **context: Any) -> Page:

@@ -43,7 +43,8 @@ from .memoreads import untracked
 from .model import Paper
 from .overlay import tag_spellings
 
-__all__ = ["enriched", "identified", "interned", "library", "paper_record_text", "spellings"]
+__all__ = ["enriched", "identified", "interned", "library", "paper_record_text", "spellings",
+           "terms_only"]
 
 ENRICHED_FIELDS = ("topics", "tags", "related")
 """What enrichment adds to a paper; every other field is the input's."""
@@ -260,12 +261,12 @@ def library(papers: Sequence[Paper], cache: BuildCache, descriptions: Any,
         result = pickle.loads(stored[1]).with_papers(papers)
     else:
         result = Library.build(papers, descriptions=descriptions, min_tag_papers=min_tag_papers)
-        cache.remember("library", (key, _terms_only(result)))
+        cache.remember("library", (key, terms_only(result)))
     cache.session["library"] = (tuple(papers), result, args)
     return result
 
 
-def _terms_only(library: Library) -> bytes:
+def terms_only(library: Library) -> bytes:
     """`library` without its papers, pickled (its read-only mappings as mappings again)."""
     empty: Mapping[str, Paper] = MappingProxyType({})
     data = io.BytesIO()
@@ -277,7 +278,7 @@ def _terms_only(library: Library) -> bytes:
 
 
 def _read_only(mapping: dict[Any, Any]) -> Mapping[Any, Any]:
-    """A read-only view of `mapping` (how `_terms_only` pickles one)."""
+    """A read-only view of `mapping` (how `terms_only` pickles one)."""
     return MappingProxyType(mapping)
 
 

@@ -14,6 +14,7 @@ import datetime as dt
 import html
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from slugify import slugify
 
@@ -31,8 +32,11 @@ from .notes import PaperIndex, check_keys, read_documents, split_front_matter, t
 from .overlay import Overlay
 from .render import display_title
 
-__all__ = ["REVIEW_FIELDS", "Linked", "Review", "link_documents", "parse_review",
-           "read_reviews", "sorted_reviews"]
+__all__ = ["NOTE_HEADINGS", "REVIEW_FIELDS", "Linked", "Review", "link_body", "link_documents",
+           "note_fields", "parse_review", "read_reviews", "sorted_reviews"]
+
+NOTE_HEADINGS = 3
+"""The level a note's top headings render at (under the paper page's "Notes")."""
 
 REVIEW_FIELDS = ("title", "description", "date")
 
@@ -151,9 +155,10 @@ class _Linker:
         return markdown_link(link.label or title, url, title if link.label else "")
 
 
-def _link(doc_path: str, body: str, body_line: int, make: Callable[..., _Linker],
-          heading_top: int) -> tuple[str, str, tuple[str, ...]]:
-    """(Markdown with plain links, sanitised HTML, cited ids) of one document body."""
+def link_body(doc_path: str, body: str, body_line: int, make: Callable[..., Any],
+              heading_top: int) -> tuple[str, str, tuple[str, ...]]:
+    """(Markdown with plain links, sanitised HTML, cited ids) of one document body; `make`
+    gives its wiki-link resolver (a `_Linker`: a callable with `issues` and `cited`)."""
     linker = make(path=doc_path, body_line=body_line)
     text = replace_wikilinks(body, linker).strip("\n")
     try:
@@ -163,6 +168,13 @@ def _link(doc_path: str, body: str, body_line: int, make: Callable[..., _Linker]
                                    "shown as plain text", kind="markdown"))
         rendered = f"<pre>{html.escape(text)}</pre>"
     return text, rendered, tuple(dict.fromkeys(linker.cited))
+
+
+def note_fields(text: str, body_html: str) -> dict[str, str]:
+    """A paper's `note` and `note_html` from its note's linked text and HTML (`link_body`):
+    both empty when the HTML shows nothing (a note of only comments)."""
+    shown = bool(body_html.strip())
+    return {"note": text if shown else "", "note_html": body_html if shown else ""}
 
 
 def link_documents(overlay: Overlay, reviews: Sequence[Review], base_url: str) -> Linked:
@@ -177,21 +189,20 @@ def link_documents(overlay: Overlay, reviews: Sequence[Review], base_url: str) -
     backlinks: dict[str, list[Backlink]] = {}
     for applied in overlay.applied:
         note = applied.note
-        text, body_html, cited = _link(note.path, note.body, note.body_line, make, 3)
+        text, body_html, cited = link_body(note.path, note.body, note.body_line, make,
+                                           NOTE_HEADINGS)
         if applied.paper_id not in papers:
             continue  # hidden: checked, not shown
         citing = papers[applied.paper_id]
-        shown = bool(body_html.strip())  # a note of only comments shows nothing
-        papers[citing.id] = replace(citing, note=text if shown else "",
-                                    note_html=body_html if shown else "")
+        papers[citing.id] = replace(citing, **note_fields(text, body_html))
         for pid in cited:
             if pid != citing.id:
                 backlinks.setdefault(pid, []).append(Backlink("note", citing.id, citing.title))
     for note in overlay.orphans:
-        _link(note.path, note.body, note.body_line, make, 3)
+        link_body(note.path, note.body, note.body_line, make, NOTE_HEADINGS)
     rendered = []
     for review in reviews:
-        _, body_html, cited = _link(review.path, review.body, review.body_line, make, 2)
+        _, body_html, cited = link_body(review.path, review.body, review.body_line, make, 2)
         rendered.append(replace(review, html=body_html, cites=cited))
         for pid in cited:
             backlinks.setdefault(pid, []).append(Backlink("review", review.slug, review.title))

@@ -23,7 +23,7 @@ from .parallel import Job, charge
 from .render import Page, Renderer, builtin_theme_dir, page_jobs
 from .writer import SiteWriter
 
-__all__ = ["copy_static", "site_jobs"]
+__all__ = ["copy_static", "paper_pages", "site_jobs"]
 
 
 def site_jobs(renderer: Renderer, library: Any, search_off: str | None
@@ -33,7 +33,7 @@ def site_jobs(renderer: Renderer, library: Any, search_off: str | None
     jobs = _output_jobs(library, renderer.config, renderer.reviews)
     jobs += [("render (html)", job) for job in page_jobs(
         renderer, search_off=search_off, wrap=_html_page,
-        paper_wrap=_paper_pages)]
+        paper_wrap=paper_pages)]
     return jobs
 
 
@@ -55,7 +55,7 @@ def _named_file(rel: str, make: Callable[[], str]) -> tuple[tuple[str, str]]:
     return ((rel, make()),)
 
 
-def _paper_pages(render: Callable[..., Page], paper: Paper
+def paper_pages(render: Callable[..., Page], paper: Paper
                  ) -> tuple[tuple[str, str], tuple[str, str]]:
     """A paper's Markdown page and its HTML page (`render`: the renderer's `paper`): one job,
     one memo record, not two; the Markdown's CPU time is charged to `pages (markdown)`."""
