@@ -160,20 +160,20 @@ class BuildStamp:
 
     def unchanged_report(self) -> Any | None:
         """The last build's report if inputs and output are exactly as it left them."""
-        last = self.last_build()
-        return last[1] if last is not None and last[0] == self.inputs else None
+        last = self.last_record()
+        if last is None or last[0] != self.inputs or not folders_unchanged(last[1]):
+            return None
+        return last[2]
 
-    def last_build(self) -> tuple[str, Any] | None:
-        """The inputs digest and the report of the last build, while the output is exactly as
-        that build left it (else None)."""
+    def last_record(self) -> tuple[str, dict[str, FolderStamp], Any] | None:
+        """The record of the last build into this output: its inputs digest, the stamps of
+        the output's folders as it left them (the output itself among them) and its report."""
         try:
             with open(self.record, "rb") as fh:
                 inputs, folders, report = pickle.load(fh)
         except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError):
             return None
-        if str(self.out) not in folders or not folders_unchanged(folders):
-            return None
-        return inputs, report
+        return (inputs, folders, report) if str(self.out) in folders else None
 
     def save(self, report: Any) -> None:
         """Record a successful build (atomically); a failure to record is not an error."""

@@ -130,6 +130,12 @@ class SiteWriter:
             self._old = kept if kept is not None else frozenset(site_files(self.out))
         return self._old
 
+    def as_published(self) -> bool:
+        """True when the site holds exactly the files the last commit published (the list
+        that commit kept is still true, see `sitelist`)."""
+        self.old_files()
+        return not self._given and self._lists is not None and self._lists.site is not None
+
     @property
     def files_now(self) -> frozenset[str]:
         """After `commit()`: the files of the published site."""
