@@ -144,14 +144,14 @@ def patch(root: Path, out: Path, config: Any, cache: BuildCache, stamp: BuildSta
     `index` makes the search index. The report of the build, or None (nothing done)."""
     with report.stage("note patch"):
         edit = prose_edit(root, out, cache, stamp)
-        files = None if edit is None else edit.files(
-            make_environment(root / "templates", config), config)
-    if edit is None or files is None:
-        return None
-    writer = SiteWriter(out, back=cache.back_folder(out))
+        if edit is None:
+            return None
+        writer = SiteWriter(out, back=cache.back_folder(out))
     try:
         with report.stage("note patch"):
-            if not writer.as_published():  # someone changed the site: the full build
+            published = writer.published_soon()  # the site's folders checked meanwhile
+            files = edit.files(make_environment(root / "templates", config), config)
+            if not published() or files is None:  # someone changed the site, or the edit
                 writer.discard()
                 return None
             stamp.forget()

@@ -25,14 +25,17 @@ from __future__ import annotations
 
 import os
 import pickle
+import sys
 import tempfile
+import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
-__all__ = ["FolderStamp", "KeptLists", "SiteList", "folder_stamp", "folders_of", "load",
-           "record_path", "save", "stamps_hold", "take", "updated"]
+__all__ = ["FolderStamp", "KeptLists", "SiteList", "folder_stamp", "folders_of", "holds_soon",
+           "load", "record_path", "save", "stamps_hold", "take", "updated"]
 
 FolderStamp = tuple[int, int, int]
 """Inode, mtime and ctime (ns) of a folder."""
@@ -66,6 +69,28 @@ def stamps_hold(stamps: Iterable[tuple[str, FolderStamp]]) -> bool:
         return all(folder_stamp(os.stat(path)) == stamp for path, stamp in stamps)
     except OSError:
         return False
+
+
+def holds_soon(listed: SiteList, out: Path) -> Callable[[], bool]:
+    """`listed.still_true(out)`, answered by a forked child process while this one goes on
+    (some 90,000 `stat` calls for 50,000 papers, a third of a second); the function returned
+    waits for it. Checked at once where forking is not plainly safe (another thread)."""
+    if sys.platform != "linux" or threading.active_count() != 1:
+        return partial(bool, listed.still_true(out))
+    pid = os.fork()
+    if pid == 0:  # the child: answer by exit status, leave without the parent's exit code
+        status = 2
+        try:
+            status = 0 if listed.still_true(out) else 1
+        finally:
+            os._exit(status)
+
+    def wait() -> bool:
+        try:
+            return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+        except ChildProcessError:
+            return False
+    return wait
 
 
 def folders_of(files: Iterable[str]) -> set[str]:
@@ -203,6 +228,17 @@ class KeptLists:
         listed = load(self.site_path)
         self.site = listed if listed is not None and listed.still_true(out) else None
         return self.site.files if self.site is not None else None
+
+    def files_soon(self, out: Path) -> Callable[[], frozenset[str] | None]:
+        """`files(out)`, its folders checked by a forked child (see `holds_soon`) while the
+        caller goes on; the function returned waits for the answer."""
+        listed = load(self.site_path)
+        holds = holds_soon(listed, out) if listed is not None else None
+
+        def answer() -> frozenset[str] | None:
+            self.site = listed if holds is not None and holds() else None
+            return self.site.files if self.site is not None else None
+        return answer
 
     def flipped(self, out: Path, files: frozenset[str], paths: Iterable[str]) -> None:
         """The back buffer, updated at `paths` to hold `files`, was swapped in for the site."""

@@ -33,6 +33,7 @@ import fnmatch
 import json
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from . import sitelist
@@ -130,11 +131,20 @@ class SiteWriter:
             self._old = kept if kept is not None else frozenset(site_files(self.out))
         return self._old
 
-    def as_published(self) -> bool:
-        """True when the site holds exactly the files the last commit published (the list
-        that commit kept is still true, see `sitelist`)."""
-        self.old_files()
-        return not self._given and self._lists is not None and self._lists.site is not None
+    def published_soon(self) -> Callable[[], bool]:
+        """Whether the site holds exactly the files the last commit published (the list that
+        commit kept is still true, see `sitelist`), found by a forked child meanwhile: the
+        function returned waits for the answer. Call it before anything else asks for the
+        site's files."""
+        if self._given or self._lists is None or self._old is not None:
+            return lambda: False
+        files = self._lists.files_soon(self.out)
+
+        def answer() -> bool:
+            self._old = self._old or files()
+            return self._old is not None and self._lists is not None \
+                and self._lists.site is not None
+        return answer
 
     @property
     def files_now(self) -> frozenset[str]:
