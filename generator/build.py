@@ -316,8 +316,8 @@ def _publish(root: Path, out: Path, config, cache: BuildCache, report: BuildRepo
     elif how.stamp is not None and not memo.deferred:
         assert report.overlay is not None
         notepatch.remember(cache, out, how.stamp, library, report.linked, report.overlay,
-                           report.issues, memo.note_readers(
-                               a.paper_id for a in report.overlay.applied))
+                           report.issues, partial(memo.note_readers, [
+                               a.paper_id for a in report.overlay.applied]))
     cache.finish()
     return report.deferred
 

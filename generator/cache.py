@@ -23,6 +23,7 @@ enrichment, the library) may be reused, keeping them in `session` or as named va
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import os
 import pickle
@@ -60,6 +61,33 @@ def code_version() -> str:
 def _fork_is_safe() -> bool:
     """True when this process may fork a child that runs Python (Linux, one thread)."""
     return sys.platform == "linux" and threading.active_count() == 1
+
+
+_WRITERS: list[int] = []
+"""Children of `BuildCache.write_behind` not reaped yet."""
+
+
+def _reap_writers() -> None:
+    """Reap the children of `write_behind` that have finished (never waits)."""
+    for pid in list(_WRITERS):
+        try:
+            done = os.waitpid(pid, os.WNOHANG)[0] != 0
+        except ChildProcessError:
+            done = True
+        if done:
+            _WRITERS.remove(pid)
+
+
+def wait_for_writer(lock: Path) -> None:
+    """Wait until no child of `BuildCache.write_behind` holds file `lock`."""
+    try:
+        fd = os.open(lock, os.O_RDONLY)
+    except OSError:
+        return  # never written: nothing to wait for
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+    finally:
+        os.close(fd)
 
 
 def write_pickle(path: Path, value: Any, pickled: bytes | None = None) -> None:
@@ -283,6 +311,31 @@ class BuildCache:
             finally:
                 os._exit(status)
         self._storing[key] = pid
+
+    def write_behind(self, lock: Path, write: Callable[[], None]) -> None:
+        """Run `write` in a forked child that the build does not wait for, where forking is
+        safe outside a session (else now). The child holds an exclusive lock on file `lock`
+        until it is done: `wait_for_writer(lock)` waits for it (and an older one first)."""
+        if self.in_session or self.directory is None or not _fork_is_safe():
+            write()
+            return
+        _reap_writers()
+        try:
+            lock.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:
+            return  # a read-only disk: nothing is kept
+        fcntl.flock(fd, fcntl.LOCK_EX)  # an older writer finishes first
+        pid = os.fork()
+        if pid == 0:  # the child: write, then leave (its exit releases the lock)
+            status = 1
+            try:
+                write()
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(fd)  # the child's copy of it holds the lock now
+        _WRITERS.append(pid)
 
     def settle(self) -> None:
         """Wait until the values being stored in the background (`_store_soon`) are on disk."""

@@ -13,6 +13,7 @@ missing, stale or unreadable stamp just means: build. This module knows nothing 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
@@ -148,15 +149,20 @@ class BuildStamp:
     """`settings_digest`: everything but the input files."""
     files: dict[str, bytes] = field(default_factory=dict, compare=False)
     """`input_files`: each input file's digest."""
+    known: Known | None = field(default=None, compare=False)
+    """The file digests `take` reused by stat, and made (kept by `save` for the next one)."""
 
     @classmethod
     def take(cls, root: Path, out: Path, theme: Path, options: str,
-             known: dict[str, tuple[tuple[int, ...], bytes]] | None = None) -> BuildStamp:
-        """The stamp of the inputs as they are now (`known`: file digests to reuse by stat)."""
+             known: Known | None = None) -> BuildStamp:
+        """The stamp of the inputs as they are now (`known`: file digests to reuse by stat;
+        when empty, a new process's, those the last `save` kept)."""
         name = hashlib.sha256(str(out).encode()).hexdigest()[:12]
+        record = root / CACHE_DIR / f"last-build-{name}.pickle"
+        if known is not None and not known:
+            known.update(_kept_digests(_digests_path(record)))
         settings, files = settings_digest(root, options), input_files(root, theme, known)
-        return cls(inputs_digest(settings, files),
-                   root / CACHE_DIR / f"last-build-{name}.pickle", out, settings, files)
+        return cls(inputs_digest(settings, files), record, out, settings, files, known)
 
     def unchanged_report(self) -> Any | None:
         """The last build's report if inputs and output are exactly as it left them."""
@@ -165,9 +171,8 @@ class BuildStamp:
             return None
         return last[2]
 
-    def last_record(self) -> tuple[str, dict[str, FolderStamp], Any] | None:
-        """The record of the last build into this output: its inputs digest, the stamps of
-        the output's folders as it left them (the output itself among them) and its report."""
+    @functools.cached_property
+    def _record(self) -> tuple[str, dict[str, FolderStamp], Any] | None:
         try:
             with open(self.record, "rb") as fh:
                 inputs, folders, report = pickle.load(fh)
@@ -175,11 +180,20 @@ class BuildStamp:
             return None
         return (inputs, folders, report) if str(self.out) in folders else None
 
+    def last_record(self) -> tuple[str, dict[str, FolderStamp], Any] | None:
+        """The record of the last build into this output: its inputs digest, the stamps of
+        the output's folders as it left them (the output itself among them) and its report.
+        Read once (the record is replaced, never changed, and this stamp is one build's)."""
+        return self._record
+
     def save(self, report: Any) -> None:
         """Record a successful build (atomically); a failure to record is not an error."""
+        self.__dict__.pop("_record", None)
         try:
             self.record.parent.mkdir(parents=True, exist_ok=True)
             write_pickle(self.record, (self.inputs, self._output_folders(), report))
+            if self.known is not None:
+                write_pickle(_digests_path(self.record), self.known)
         except OSError:
             return
 
@@ -199,4 +213,24 @@ class BuildStamp:
 
     def forget(self) -> None:
         """Drop the record (a build is about to change the output)."""
+        self.__dict__.pop("_record", None)
         self.record.unlink(missing_ok=True)
+
+
+Known = dict[str, tuple[tuple[int, ...], bytes]]
+"""Input file path -> (its size, mtime, inode and ctime; its digest): see `_file_digest`."""
+
+
+def _digests_path(record: Path) -> Path:
+    return record.with_name(record.name.replace("last-build-", "input-digests-", 1))
+
+
+def _kept_digests(path: Path) -> Known:
+    """The file digests the last stamp kept (a file whose stat is the same has the same
+    bytes: its ctime cannot be set back), or none."""
+    try:
+        with open(path, "rb") as fh:
+            kept = pickle.load(fh)
+    except Exception:  # missing, torn or foreign: every file is digested
+        return {}
+    return kept if isinstance(kept, dict) else {}

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from rapidfuzz import fuzz, process, utils
 
 from .errors import ContentError, UsageError
 from .model import Issue, Paper, title_key
@@ -268,6 +267,8 @@ class PaperIndex:
 
     def suggest(self, name: str, limit: int = 3) -> list[str]:
         """Slugs of the papers whose slug or title is closest to `name`."""
+        from rapidfuzz import process, utils  # here: a note patched needs no fuzzy search
+
         found = process.extract(name, self.choices, scorer=_score, limit=limit,
                                 processor=utils.default_process)
         return [slug for _, score, slug in found if score >= 50]
@@ -281,6 +282,8 @@ class PaperIndex:
 
 def _score(query: str, choice: str, **_: Any) -> float:
     """Words of the title in any order, or a near-exact substring (typos)."""
+    from rapidfuzz import fuzz
+
     return max(fuzz.token_set_ratio(query, choice), fuzz.partial_ratio(query, choice))
 
 
@@ -295,6 +298,8 @@ def match_paper(query: str, papers: Sequence[Paper]) -> tuple[Paper | None, list
     if found:
         return by_id[found], []
     titles = {p.id: p.title for p in papers}
+    from rapidfuzz import process, utils
+
     ranked = process.extract(query, titles, scorer=_score, limit=6,
                              processor=utils.default_process)
     if ranked and ranked[0][1] >= 70 and (len(ranked) < 2 or ranked[0][1] - ranked[1][1] >= 10):

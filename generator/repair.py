@@ -14,8 +14,6 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
-import ftfy
-
 from .model import Issue, Paper, title_key
 
 __all__ = [
@@ -96,6 +94,8 @@ def clean_text(text: str) -> str:
         if "  " in text or "\t" in text or "\n" in text:
             return " ".join(text.split())
         return text.strip(" ")
+    import ftfy  # here: a build that reads no listing (a note patched) does not load it
+
     text = fix_thai_mojibake(text)
     text = ftfy.fix_text(text, uncurl_quotes=False, fix_character_width=False,
                          normalization="NFC")
