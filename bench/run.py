@@ -30,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from corpus import read_records, write_listings  # noqa: E402
-from edits import edit_one_input, prepare_note  # noqa: E402
+from edits import edit_note_again, edit_one_input, prepare_note  # noqa: E402
 from hugo import hugo_available, time_hugo  # noqa: E402
 from proc import disk_probe, measure, tree_size  # noqa: E402
 from table import Run, format_table  # noqa: E402
@@ -95,10 +95,14 @@ def bench_size(n: int, pairs: list[tuple[str, str]], work: Path, args: argparse.
     noop = child_build(project, "noop", env, args.no_search)
     edit_label = edit_one_input(project, note_label)
     edited = child_build(project, "edit", env, args.no_search)
+    again: dict = {}
+    if note_label:  # the first rebuild after a full one also makes the writer's back buffer
+        edit_note_again(project)
+        again = child_build(project, "edit-again", env, args.no_search)
     session = child_build(project, "session", env, args.no_search, session=True) \
         if note_label else {}
     run = Run(n=n, full=full, noop=noop, edited=edited, edit_label=edit_label,
-              files=files, bytes=size, session=session)
+              files=files, bytes=size, session=session, again=again)
     if args.hugo:
         hugo, _, hfiles, hbytes = time_hugo(project / "site" / "papers", work / f"hugo-{n}")
         run = run.with_hugo(hugo.wall_s, hugo.cpu_s, hugo.max_rss_mib, hfiles, hbytes)

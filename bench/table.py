@@ -26,6 +26,8 @@ class Run:
     hugo: dict = field(default_factory=dict)
     session: dict = field(default_factory=dict)
     """Edits in one process, as `litreview serve` rebuilds (see `child.run_session`)."""
+    again: dict = field(default_factory=dict)
+    """The note edited a second time, rebuilt in a new process (see `edits.edit_note_again`)."""
 
     def with_hugo(self, wall: float, cpu: float, rss: float, files: int, size: int) -> Run:
         return replace(self, hugo={"wall_s": wall, "cpu_s": cpu, "max_rss_mib": rss,
@@ -102,6 +104,8 @@ def _rows(runs: list[Run], search: bool) -> list[list[str]]:
         _rebuild_row("no-op rebuild s: process (build())", runs, "noop"),
         _rebuild_row(f"{runs[0].edit_label} s: process (build())", runs, "edited"),
     ]
+    if all(r.again for r in runs):
+        rows.append(_rebuild_row("note edited again s: process (build())", runs, "again"))
     if all(r.session for r in runs):
         rows += [
             ["serve session: warm-up build s"] + [f"{r.session['warm_up_s']:.2f}" for r in runs],

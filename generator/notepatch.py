@@ -166,7 +166,10 @@ def patch(root: Path, out: Path, config: Any, cache: BuildCache, stamp: BuildSta
     try:
         with report.stage("note patch"):
             published = writer.published_soon()  # the site's folders checked meanwhile
-            files = edit.files(make_environment(root / "templates", config), config)
+            try:
+                files = edit.files(make_environment(root / "templates", config), config)
+            except Exception:  # noqa: BLE001 - the full build reports it, file and line
+                files = None
             if not published() or files is None:  # someone changed the site, or the edit
                 writer.discard()
                 return None

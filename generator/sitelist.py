@@ -130,7 +130,8 @@ def updated(listed: SiteList, out: Path, files: frozenset[str],
     stamps = dict(listed.folders)
     for folder in touched:  # a folder gone now is found missing below, then dropped
         stamps[folder] = (0, 0, 0)
-    subfolders = Counter(p for f in stamps if f and (p := _parent(f)) in touched)
+    # Inline, not `_parent`: this scans every folder of the site (90,000 at 50,000 papers).
+    subfolders = Counter(p for f in stamps if (p := f[:max(f.rfind("/"), 0)]) in touched and f)
     return _stamped(out, files, stamps, touched, subfolders, may_vanish=True)
 
 

@@ -7,6 +7,7 @@ Each build here uses a new `BuildCache`, as a new `litreview build` process does
 
 from __future__ import annotations
 
+import gzip
 import json
 import pickle
 from collections.abc import Callable
@@ -149,3 +150,14 @@ def test_note_reads_are_watched_and_papers_pickle_as_plain_dataclasses() -> None
     assert vars(paper)["note"] == "n" and pickle.loads(pickle.dumps(paper)) == paper
     with pytest.raises(AttributeError):
         paper.note = "x"  # type: ignore[misc]
+
+
+def test_a_patched_note_is_found_by_search(noted: tuple[Path, Path, str]) -> None:
+    """With the search index on, the patch indexes the site again: the new prose is found."""
+    root, out, _ = noted
+    build_pinned(root, out, cache=BuildCache(root))  # the site with its index
+    _append(root, "\nZanzibarquux is the word to look for.\n")
+    report = build_pinned(root, out, cache=BuildCache(root))
+    assert patched(report) and report.search is not None and report.search.enabled
+    fragments = [gzip.decompress(f.read_bytes()) for f in (out / "pagefind/fragment").iterdir()]
+    assert sum(b"Zanzibarquux" in fragment for fragment in fragments) == 1
