@@ -29,13 +29,12 @@ import os
 import pickle
 import sys
 import tempfile
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .parallel import forks, map_forked
+from .parallel import fork_is_safe, forked, forks, map_forked
 
 __all__ = ["CACHE_DIR", "BuildCache", "back_name", "code_version", "kept", "write_pickle"]
 
@@ -56,11 +55,6 @@ def code_version() -> str:
         h.update(path.relative_to(package).as_posix().encode())
         h.update(path.read_bytes())
     return h.hexdigest()[:16]
-
-
-def _fork_is_safe() -> bool:
-    """True when this process may fork a child that runs Python (Linux, one thread)."""
-    return sys.platform == "linux" and threading.active_count() == 1
 
 
 _WRITERS: list[int] = []
@@ -299,24 +293,16 @@ class BuildCache:
         """Run `write` (which stores something under `key`) in a forked child when that is
         safe (see `_store_soon`), else now; `settle()` waits for it."""
         self._wait(key)  # an older value of `key` must not land after this one
-        if self.in_session or self.directory is None or not _fork_is_safe():
+        if self.in_session or self.directory is None or not fork_is_safe():
             write()
             return
-        pid = os.fork()
-        if pid == 0:  # the child: store, then leave without running the parent's exit code
-            status = 1
-            try:
-                write()
-                status = 0
-            finally:
-                os._exit(status)
-        self._storing[key] = pid
+        self._storing[key] = forked(write)
 
     def write_behind(self, lock: Path, write: Callable[[], None]) -> None:
         """Run `write` in a forked child that the build does not wait for, where forking is
         safe outside a session (else now). The child holds an exclusive lock on file `lock`
         until it is done: `wait_for_writer(lock)` waits for it (and an older one first)."""
-        if self.in_session or self.directory is None or not _fork_is_safe():
+        if self.in_session or self.directory is None or not fork_is_safe():
             write()
             return
         _reap_writers()
@@ -326,16 +312,8 @@ class BuildCache:
         except OSError:
             return  # a read-only disk: nothing is kept
         fcntl.flock(fd, fcntl.LOCK_EX)  # an older writer finishes first
-        pid = os.fork()
-        if pid == 0:  # the child: write, then leave (its exit releases the lock)
-            status = 1
-            try:
-                write()
-                status = 0
-            finally:
-                os._exit(status)
+        _WRITERS.append(forked(write))  # its exit releases the lock
         os.close(fd)  # the child's copy of it holds the lock now
-        _WRITERS.append(pid)
 
     def settle(self) -> None:
         """Wait until the values being stored in the background (`_store_soon`) are on disk."""

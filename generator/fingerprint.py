@@ -172,7 +172,7 @@ class BuildStamp:
         return last[2]
 
     @functools.cached_property
-    def _record(self) -> tuple[str, dict[str, FolderStamp], Any] | None:
+    def _last(self) -> tuple[str, dict[str, FolderStamp], Any] | None:
         try:
             with open(self.record, "rb") as fh:
                 inputs, folders, report = pickle.load(fh)
@@ -184,11 +184,11 @@ class BuildStamp:
         """The record of the last build into this output: its inputs digest, the stamps of
         the output's folders as it left them (the output itself among them) and its report.
         Read once (the record is replaced, never changed, and this stamp is one build's)."""
-        return self._record
+        return self._last
 
     def save(self, report: Any) -> None:
         """Record a successful build (atomically); a failure to record is not an error."""
-        self.__dict__.pop("_record", None)
+        self.__dict__.pop("_last", None)  # read again after a change
         try:
             self.record.parent.mkdir(parents=True, exist_ok=True)
             write_pickle(self.record, (self.inputs, self._output_folders(), report))
@@ -213,7 +213,7 @@ class BuildStamp:
 
     def forget(self) -> None:
         """Drop the record (a build is about to change the output)."""
-        self.__dict__.pop("_record", None)
+        self.__dict__.pop("_last", None)  # read again after a change
         self.record.unlink(missing_ok=True)
 
 

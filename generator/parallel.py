@@ -25,14 +25,15 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Job", "RenderTimes", "Task", "charge", "forks", "map_forked", "render_pages",
-           "worker_count"]
+__all__ = ["Job", "RenderTimes", "Task", "charge", "exited_well", "fork_is_safe", "forked",
+           "forks", "map_forked", "render_pages", "worker_count"]
 
 Job = Callable[[], Iterable[tuple[str, str | bytes]]]
 """Makes one or a few output files: (site-relative path, text or bytes) pairs."""
@@ -195,6 +196,33 @@ def _map_one(index: int) -> Any:
     assert _MAPPED is not None
     func, items = _MAPPED
     return func(items[index])
+
+
+def fork_is_safe() -> bool:
+    """True when this process may fork a child that runs Python (Linux, one thread)."""
+    return sys.platform == "linux" and threading.active_count() == 1
+
+
+def forked(work: Callable[[], object]) -> int:
+    """Run `work()` in a forked child that then exits at once (without the parent's exit
+    code): status 1 when it returned False, 2 when it raised, else 0. Returns its pid; see
+    `exited_well`."""
+    pid = os.fork()
+    if pid == 0:
+        status = 2
+        try:
+            status = 1 if work() is False else 0
+        finally:
+            os._exit(status)
+    return pid
+
+
+def exited_well(pid: int) -> bool:
+    """Wait for child `pid` (`forked`); True when it exited with status 0."""
+    try:
+        return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+    except ChildProcessError:
+        return False
 
 
 def forks(workers: int, items: int) -> bool:

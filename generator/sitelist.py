@@ -25,14 +25,14 @@ from __future__ import annotations
 
 import os
 import pickle
-import sys
 import tempfile
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+
+from .parallel import exited_well, fork_is_safe, forked
 
 __all__ = ["FolderStamp", "KeptLists", "SiteList", "folder_stamp", "folders_of", "holds_soon",
            "load", "record_path", "save", "stamps_hold", "take", "updated"]
@@ -75,22 +75,9 @@ def holds_soon(listed: SiteList, out: Path) -> Callable[[], bool]:
     """`listed.still_true(out)`, answered by a forked child process while this one goes on
     (some 90,000 `stat` calls for 50,000 papers, a third of a second); the function returned
     waits for it. Checked at once where forking is not plainly safe (another thread)."""
-    if sys.platform != "linux" or threading.active_count() != 1:
+    if not fork_is_safe():
         return partial(bool, listed.still_true(out))
-    pid = os.fork()
-    if pid == 0:  # the child: answer by exit status, leave without the parent's exit code
-        status = 2
-        try:
-            status = 0 if listed.still_true(out) else 1
-        finally:
-            os._exit(status)
-
-    def wait() -> bool:
-        try:
-            return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
-        except ChildProcessError:
-            return False
-    return wait
+    return partial(exited_well, forked(partial(listed.still_true, out)))
 
 
 def folders_of(files: Iterable[str]) -> set[str]:
