@@ -158,10 +158,11 @@ def patch(root: Path, out: Path, config: Any, cache: BuildCache, stamp: BuildSta
           report: Any, index: Callable[[SiteWriter], Any]) -> Any | None:
     """Publish a prose edit of notes (see `prose_edit`) by writing only the files it changes;
     `index` makes the search index. The report of the build, or None (nothing done)."""
-    with report.stage("note patch"):
+    with report.stage("unchanged check"):  # what changed: a full build reports only this
         edit = prose_edit(root, out, cache, stamp)
-        if edit is None:
-            return None
+    if edit is None:
+        return None
+    with report.stage("note patch"):
         writer = SiteWriter(out, back=cache.back_folder(out))
     try:
         with report.stage("note patch"):
