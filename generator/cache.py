@@ -106,9 +106,14 @@ def _pickled(compute: Callable[[Path], Any], path: Path) -> bytes:
     return pickle.dumps(compute(path), protocol=pickle.HIGHEST_PROTOCOL)
 
 
+def output_name(kind: str, out: Path) -> str:
+    """The name, in the cache folder, of what `kind` keeps for output folder `out`."""
+    return f"{kind}-{hashlib.sha256(str(out).encode()).hexdigest()[:16]}"
+
+
 def back_name(out: Path) -> str:
     """The name, in the cache folder, of the back buffer of output folder `out`."""
-    return f"back-{hashlib.sha256(str(out).encode()).hexdigest()[:16]}"
+    return output_name("back", out)
 
 
 def file_key(kind: str, path: Path, extra: str = "") -> str:
@@ -293,7 +298,7 @@ class BuildCache:
         """Run `write` (which stores something under `key`) in a forked child when that is
         safe (see `_store_soon`), else now; `settle()` waits for it."""
         self._wait(key)  # an older value of `key` must not land after this one
-        if self.in_session or self.directory is None or not fork_is_safe():
+        if not self._may_fork():
             write()
             return
         self._storing[key] = forked(write)
@@ -302,7 +307,7 @@ class BuildCache:
         """Run `write` in a forked child that the build does not wait for, where forking is
         safe outside a session (else now). The child holds an exclusive lock on file `lock`
         until it is done: `wait_for_writer(lock)` waits for it (and an older one first)."""
-        if self.in_session or self.directory is None or not fork_is_safe():
+        if not self._may_fork():
             write()
             return
         _reap_writers()
@@ -314,6 +319,11 @@ class BuildCache:
         fcntl.flock(fd, fcntl.LOCK_EX)  # an older writer finishes first
         _WRITERS.append(forked(write))  # its exit releases the lock
         os.close(fd)  # the child's copy of it holds the lock now
+
+    def _may_fork(self) -> bool:
+        """True when a child may store in the background: outside a session, with an on-disk
+        cache, where forking is plainly safe."""
+        return not self.in_session and self.directory is not None and fork_is_safe()
 
     def settle(self) -> None:
         """Wait until the values being stored in the background (`_store_soon`) are on disk."""

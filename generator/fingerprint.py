@@ -32,6 +32,9 @@ LIBRARIES = ("jinja2", "markupsafe", "pyyaml", "python-markdown", "nh3", "ftfy",
              "scikit-learn", "numpy", "scipy", "pagefind")
 """Libraries whose version can change the output."""
 
+Known = dict[str, tuple[tuple[int, ...], bytes]]
+"""Input file path -> (its size, mtime, inode and ctime; its digest): see `_file_digest`."""
+
 
 def _library_versions() -> str:
     versions = []
@@ -51,7 +54,7 @@ def _files(folder: Path) -> list[Path]:
                   if p.is_file() and "__pycache__" not in p.parts)
 
 
-def _file_digest(path: Path, known: dict[str, tuple[tuple[int, ...], bytes]] | None) -> bytes:
+def _file_digest(path: Path, known: Known | None) -> bytes:
     """SHA-256 of a file; with `known`, reused while its size, mtime and inode are the same
     (a `serve` session re-reads only the files that were saved)."""
     if known is None:
@@ -64,9 +67,7 @@ def _file_digest(path: Path, known: dict[str, tuple[tuple[int, ...], bytes]] | N
     return hit[1]
 
 
-def input_files(root: Path, theme: Path,
-                known: dict[str, tuple[tuple[int, ...], bytes]] | None = None
-                ) -> dict[str, bytes]:
+def input_files(root: Path, theme: Path, known: Known | None = None) -> dict[str, bytes]:
     """Every input file of a build of `root` with built-in `theme` -> its digest, in a fixed
     order, named `content/...`, `templates/...` (the project's) or `theme/...` (built in)."""
     files: dict[str, bytes] = {}
@@ -215,10 +216,6 @@ class BuildStamp:
         """Drop the record (a build is about to change the output)."""
         self.__dict__.pop("_last", None)  # read again after a change
         self.record.unlink(missing_ok=True)
-
-
-Known = dict[str, tuple[tuple[int, ...], bytes]]
-"""Input file path -> (its size, mtime, inode and ctime; its digest): see `_file_digest`."""
 
 
 def _digests_path(record: Path) -> Path:

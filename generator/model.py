@@ -11,8 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -54,22 +53,28 @@ class _NoteField:
         obj.__dict__[self.name] = value
 
 
-@contextmanager
-def watching_notes(watcher: Callable[[Any], None] | None) -> Iterator[None]:
+class watching_notes:  # noqa: N801 - used as a function: `with watching_notes(w):`
     """Call `watcher(paper)` on every read of a paper's note fields while in this block (None:
-    no watching); the watcher outside the block is restored after."""
-    global _note_watcher
-    outer, _note_watcher = _note_watcher, watcher
-    try:
-        yield
-    finally:
-        _note_watcher = outer
+    no watching); the watcher outside the block is restored after. A plain class, not a
+    generator: every page job of a build enters one."""
+
+    __slots__ = ("watcher", "outer")
+
+    def __init__(self, watcher: Callable[[Any], None] | None) -> None:
+        self.watcher = watcher
+
+    def __enter__(self) -> None:
+        global _note_watcher
+        self.outer, _note_watcher = _note_watcher, self.watcher
+
+    def __exit__(self, *exc: object) -> None:
+        global _note_watcher
+        _note_watcher = self.outer
 
 
 def notes_read_by(make: Callable[[], T]) -> tuple[T, tuple[Any, ...]]:
     """`make()`, and the papers whose notes it read (the watcher is told too). For a cache of
     renderings: a later use of the same rendering replays them with `note_read`."""
-    global _note_watcher
     outer = _note_watcher
     seen: list[Any] = []
 
@@ -78,11 +83,8 @@ def notes_read_by(make: Callable[[], T]) -> tuple[T, tuple[Any, ...]]:
         if outer is not None:
             outer(paper)
 
-    _note_watcher = both
-    try:
+    with watching_notes(both):
         made = make()
-    finally:
-        _note_watcher = outer
     return made, tuple(seen)
 
 

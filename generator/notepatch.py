@@ -24,18 +24,17 @@ its `SiteWriter`, then `NoteEdit.save()` keeps the state of the patched site.
 
 from __future__ import annotations
 
-import hashlib
 import mmap
 import os
 import pickle
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from . import outputs
-from .cache import BuildCache, wait_for_writer, write_pickle
+from .cache import BuildCache, output_name, wait_for_writer, write_pickle
 from .errors import ContentError
 from .fingerprint import BuildStamp
 from .markup import find_wikilinks
@@ -83,7 +82,7 @@ class PatchState:
 def _folder(cache: BuildCache, out: Path) -> Path | None:
     if cache.directory is None:
         return None
-    return cache.directory / f"patch-{hashlib.sha256(str(out).encode()).hexdigest()[:16]}"
+    return cache.directory / output_name("patch", out)
 
 
 def remember(cache: BuildCache, out: Path, stamp: BuildStamp, library: Any, linked: Any,
@@ -112,12 +111,7 @@ def _write(folder: Path, stamp: BuildStamp, library: Any, reviews: Sequence[Any]
         spare = folder / f".{PAPERS}.tmp"
         with open(spare, "wb") as fh:
             fh.write(token)
-            position = TOKEN
-            for paper in papers:
-                blob = pickle.dumps(paper, pickle.HIGHEST_PROTOCOL)
-                offsets[paper.id] = (position, len(blob))
-                fh.write(blob)
-                position += len(blob)
+            _append(fh, papers, offsets)
         os.replace(spare, folder / PAPERS)
         notes = {a.note.path: (a.note, a.paper_id) for a in overlay.applied}
         notes.update({note.path: (note, None) for note in overlay.orphans})
@@ -127,6 +121,16 @@ def _write(folder: Path, stamp: BuildStamp, library: Any, reviews: Sequence[Any]
             tuple((p.id, p.slug) for p in papers), token, offsets, lines))
     except OSError:  # a read-only or full disk only costs speed
         return
+
+
+def _append(fh: Any, papers: Iterable[Paper], offsets: dict[str, tuple[int, int]]) -> None:
+    """Pickle each paper on its own at the end of open file `fh`; note where in `offsets`."""
+    position = fh.seek(0, os.SEEK_END)
+    for paper in papers:
+        blob = pickle.dumps(paper, pickle.HIGHEST_PROTOCOL)
+        offsets[paper.id] = (position, len(blob))
+        fh.write(blob)
+        position += len(blob)
 
 
 def _record_lines(listing: bytes, count: int) -> tuple[int, ...]:
@@ -280,10 +284,10 @@ class NoteEdit:
             if any(not self.state.readers.get(pid, frozenset()) <= own for pid in new):
                 return None
             shelf.changed = new
-            library = _library(self.state, shelf)
+            library = _library(self.state.terms, shelf)
             renderer = Renderer(env, library, config, self.state.reviews)
             pages = [item for paper in new.values() for item in paper_pages(renderer.paper, paper)]
-            listing = _spliced(self.out / "papers.json", self.state, {
+            listing = _spliced(self.out / "papers.json", shelf.ids, self.state.lines, {
                 pid: (outputs.paper_record_text(old[pid], library),
                       outputs.paper_record_text(new[pid], library)) for pid in new})
             if listing is None:
@@ -300,13 +304,8 @@ class NoteEdit:
             with open(self.folder / PAPERS, "r+b") as fh:
                 if fh.read(TOKEN) != state.token:
                     raise OSError("papers.bin was replaced")
-                position = fh.seek(0, os.SEEK_END)
                 offsets = dict(state.offsets)
-                for paper in self.papers.values():
-                    blob = pickle.dumps(paper, pickle.HIGHEST_PROTOCOL)
-                    fh.write(blob)
-                    offsets[paper.id] = (position, len(blob))
-                    position += len(blob)
+                _append(fh, self.papers.values(), offsets)
             notes = {**state.notes, **{c.note.path: (c.note, c.paper_id) for c in self.changes}}
             write_pickle(self.folder / STATE, replace(
                 state, inputs=stamp.inputs, files=dict(stamp.files), notes=notes,
@@ -315,16 +314,15 @@ class NoteEdit:
             (self.folder / STATE).unlink(missing_ok=True)
 
 
-def _spliced(path: Path, state: PatchState, records: Mapping[str, tuple[str, str]]
-             ) -> tuple[bytes, tuple[int, ...]] | None:
+def _spliced(path: Path, ids: Sequence[str], lines: Sequence[int],
+             records: Mapping[str, tuple[str, str]]) -> tuple[bytes, tuple[int, ...]] | None:
     """papers.json at `path` with the record of each paper id in `records` (old, new)
     replaced, and the new sizes of its lines; None when a record is not where the last build
-    wrote it (`state.lines`). Bytes: records are ASCII."""
-    ids = [pid for pid, _ in state.order]
-    sizes = list(state.lines)
-    at = sorted(ids.index(pid) for pid in records)
-    if len(sizes) != len(ids):
+    wrote it (`lines`: their sizes, in the order of `ids`). Bytes: records are ASCII."""
+    if len(lines) != len(ids):
         return None
+    sizes = list(lines)
+    at = sorted(ids.index(pid) for pid in records)
     try:
         with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
             view = memoryview(data)  # slices of it copy nothing: 165 MB at 50,000 papers
@@ -355,7 +353,9 @@ class _Shelf(Mapping[str, Paper]):
         self._fd = os.open(path, os.O_RDONLY)
         self.token = os.pread(self._fd, TOKEN, 0)
         self._offsets = state.offsets
-        self._ids = [pid for pid, _ in state.order]
+        self.ids = [pid for pid, _ in state.order]
+        """Paper ids in the library's order."""
+        self.slugs = {slug: pid for pid, slug in state.order}
         self._loaded: dict[str, Paper] = {}
         self.changed: dict[str, Paper] = {}
 
@@ -376,10 +376,10 @@ class _Shelf(Mapping[str, Paper]):
         return pid in self._offsets
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._ids)
+        return iter(self.ids)
 
     def __len__(self) -> int:
-        return len(self._ids)
+        return len(self.ids)
 
 
 class _Papers(Sequence[Paper]):
@@ -411,8 +411,7 @@ class _BySlug(Mapping[str, Paper]):
         return len(self._ids)
 
 
-def _library(state: PatchState, shelf: _Shelf) -> Any:
-    """The last build's library (term indexes and all), its papers read from `shelf`."""
-    terms = pickle.loads(state.terms)
-    return replace(terms, papers=_Papers(shelf, [pid for pid, _ in state.order]), by_id=shelf,
-                   by_slug=_BySlug(shelf, {slug: pid for pid, slug in state.order}))
+def _library(terms: bytes, shelf: _Shelf) -> Any:
+    """The last build's library (its term indexes: `terms`), its papers read from `shelf`."""
+    return replace(pickle.loads(terms), papers=_Papers(shelf, shelf.ids), by_id=shelf,
+                   by_slug=_BySlug(shelf, shelf.slugs))

@@ -31,7 +31,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from .cache import BuildCache, code_version
+from .cache import BuildCache, code_version, output_name
 from .digest import Digester, JobNamer, fingerprint
 from .memoindex import ReadIndex
 from .memoreads import (
@@ -96,7 +96,7 @@ class PageMemo:
 
     def __init__(self, cache: BuildCache, out: Path) -> None:
         self.cache, self.out, self._out = cache, out, str(out)
-        self.name = "pages-" + hashlib.sha256(str(out).encode()).hexdigest()[:16]
+        self.name = output_name("pages", out)
         state = cache.recall(self.name)
         valid = isinstance(state, tuple) and len(state) == 3 and isinstance(state[1], dict) \
             and isinstance(state[2], ReadIndex)
