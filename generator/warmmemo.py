@@ -336,5 +336,4 @@ def _steady(new: Any, old: Any, method: str) -> bool:
     """True when library method `method` reads only attributes that are the very same
     objects as in the last build (see `library.reads_only`)."""
     needs = method_reads(new, method)
-    return bool(needs) and old is not None and all(
-        getattr(new, name) is getattr(old, name) for name in needs)
+    return bool(needs) and all(_same_attribute(new, old, name) for name in needs)
