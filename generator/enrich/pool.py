@@ -69,9 +69,7 @@ def _worker_setup(parent: int, collect: bool) -> None:
     from ..parallel import _die_with_parent
 
     gc.freeze()  # in this worker only: whatever it inherited is left out of collections
-    _die_with_parent(parent)  # (which turns the collector on)
-    if not collect:
-        gc.disable()
+    _die_with_parent(parent, collect)
     threadpool_limits(1)
     sys.setprofile(None)
 
