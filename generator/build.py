@@ -214,9 +214,8 @@ def build(root: Path, *, output: Path | None = None, base_url: str | None = None
     _fail_if_strict(report, strict)
     deferred = _publish(root, out, config, cache, report, library,
                         Publishing(progress, plan_search(search_index), quick, stamp))
-    if stamp is not None and not deferred:  # output folders' stamps: now, or at the end
-        cache.later("stamp", partial(stamp.save, replace(report, overlay=None, linked=None,
-                                                          changed_paths=())))
+    if stamp is not None and cache.in_session and not deferred:  # else: saved by `_publish`
+        cache.later("stamp", partial(stamp.save, _stamped(report)))
     return report
 
 
@@ -301,10 +300,29 @@ def _publish(root: Path, out: Path, config, cache: BuildCache, report: BuildRepo
         # files a failed commit never published match no file of the site, so do no harm.
         if not cache.in_session:
             memo.save()
-        writer.commit()
+        writer.publish()
     except BaseException:
         writer.discard()
         raise
+    try:
+        _published(out, cache, report, library, how, memo, writer)
+    except BaseException:
+        writer.close()
+        raise
+    if how.stamp is not None and not cache.in_session and not memo.deferred:
+        # The site's list and the stamp are kept by a child: this process is done now.
+        writer.close(partial(how.stamp.save, _stamped(report), walk=False),
+                     partial(cache.write_behind, how.stamp.lock))
+    else:
+        writer.close()
+    cache.finish()
+    return report.deferred
+
+
+def _published(out: Path, cache: BuildCache, report: BuildReport, library: Library,
+               how: Publishing, memo: PageMemo, writer: SiteWriter) -> None:
+    """Once the site is published: what the build did into `report`, and its page memo (in a
+    session) or the state for the next build's note patch (see `notepatch`) kept."""
     if cache.in_session:
         cache.session[f"site files {out}"] = (_folder_id(out), writer.files_now)
     report.files_written, report.bytes_written = writer.count, writer.bytes
@@ -314,12 +332,15 @@ def _publish(root: Path, out: Path, config, cache: BuildCache, report: BuildRepo
     if cache.in_session:  # the next build of this process trusts it: only once published
         memo.save()
     elif how.stamp is not None and not memo.deferred:
-        assert report.overlay is not None
+        assert report.overlay is not None and report.linked is not None
         notepatch.remember(cache, out, how.stamp, library, report.linked, report.overlay,
                            report.issues, partial(memo.note_readers, [
                                a.paper_id for a in report.overlay.applied]))
-    cache.finish()
-    return report.deferred
+
+
+def _stamped(report: BuildReport) -> BuildReport:
+    """The report a build stamp keeps (for the no-op build that shows it again)."""
+    return replace(report, overlay=None, linked=None, changed_paths=())
 
 
 def _enrich(papers: Sequence[Paper], config, root: Path):

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from . import sitelist
-from .cache import CACHE_DIR, back_name, code_version, write_pickle
+from .cache import CACHE_DIR, back_name, code_version, wait_for_writer, write_pickle
 from .sitelist import FolderStamp, folder_stamp, stamps_hold
 
 __all__ = ["BuildStamp"]
@@ -160,10 +160,17 @@ class BuildStamp:
         when empty, a new process's, those the last `save` kept)."""
         name = hashlib.sha256(str(out).encode()).hexdigest()[:12]
         record = root / CACHE_DIR / f"last-build-{name}.pickle"
+        wait_for_writer(_lock_path(record))  # the last build's record, being written
         if known is not None and not known:
             known.update(_kept_digests(_digests_path(record)))
         settings, files = settings_digest(root, options), input_files(root, theme, known)
         return cls(inputs_digest(settings, files), record, out, settings, files, known)
+
+    @property
+    def lock(self) -> Path:
+        """The lock that a child writing the record behind its build holds
+        (`BuildCache.write_behind`); `take` waits for it."""
+        return _lock_path(self.record)
 
     def unchanged_report(self) -> Any | None:
         """The last build's report if inputs and output are exactly as it left them."""
@@ -187,35 +194,46 @@ class BuildStamp:
         Read once (the record is replaced, never changed, and this stamp is one build's)."""
         return self._last
 
-    def save(self, report: Any) -> None:
-        """Record a successful build (atomically); a failure to record is not an error."""
+    def save(self, report: Any, *, walk: bool = True) -> None:
+        """Record a successful build (atomically); a failure to record is not an error.
+        Without `walk`, the output's folders come from the site's kept list only, else there
+        is no record (a child saving it behind its build: its walk would take in changes made
+        since the build returned)."""
         self.__dict__.pop("_last", None)  # read again after a change
+        folders = self._output_folders(walk)
+        if folders is None:
+            return
         try:
             self.record.parent.mkdir(parents=True, exist_ok=True)
-            write_pickle(self.record, (self.inputs, self._output_folders(), report))
+            write_pickle(self.record, (self.inputs, folders, report))
             if self.known is not None:
                 write_pickle(_digests_path(self.record), self.known)
         except OSError:
             return
 
-    def _output_folders(self) -> dict[str, FolderStamp]:
+    def _output_folders(self, walk: bool) -> dict[str, FolderStamp] | None:
         """`output_folders(out)`, taken from the list of the site the writer kept at its
         commit (`sitelist`: the stamps of exactly these folders) while the site itself is
-        still the folder that commit published; else walked."""
+        still the folder that commit published; else walked (`walk`) or None."""
         listed = sitelist.load(sitelist.record_path(self.record.parent / back_name(self.out)))
         top = str(self.out)
         try:
             current = os.stat(top)
         except OSError:
-            return output_folders(self.out)
+            return output_folders(self.out) if walk else None
         if listed is None or listed.folders.get("") != folder_stamp(current):
-            return output_folders(self.out)
+            return output_folders(self.out) if walk else None
         return {f"{top}/{rel}" if rel else top: stamp for rel, stamp in listed.folders.items()}
 
     def forget(self) -> None:
         """Drop the record (a build is about to change the output)."""
         self.__dict__.pop("_last", None)  # read again after a change
         self.record.unlink(missing_ok=True)
+
+
+def _lock_path(record: Path) -> Path:
+    return record.with_name(record.name.replace("last-build-", "writing-", 1)).with_suffix(
+        ".lock")
 
 
 def _digests_path(record: Path) -> Path:

@@ -184,7 +184,7 @@ def patch(root: Path, out: Path, config: Any, cache: BuildCache, stamp: BuildSta
             writer.keep_all(list(writer.old_files() - writer.changed))
         with report.stage("search index"):
             searched = index(writer)
-        writer.commit()
+        writer.publish()
     except BaseException:
         writer.discard()
         raise
@@ -193,10 +193,16 @@ def patch(root: Path, out: Path, config: Any, cache: BuildCache, stamp: BuildSta
                       files_deleted=writer.deleted, changed_paths=writer.published,
                       jobs_reused=0, deferred=0, stages=report.stages,
                       stages_cpu=report.stages_cpu, skipped=False, search=searched)
-    edit.save(stamp)
-    stamp.save(replace(patched, changed_paths=()))
+    # The site's list, the patch state and the stamp are kept by a child: done once published.
+    writer.close(partial(_saved, edit, stamp, replace(patched, changed_paths=())),
+                 partial(cache.write_behind, stamp.lock))
     cache.finish()
     return patched
+
+
+def _saved(edit: NoteEdit, stamp: BuildStamp, report: Any) -> None:
+    edit.save(stamp)
+    stamp.save(report, walk=False)
 
 
 def prose_edit(root: Path, out: Path, cache: BuildCache, stamp: BuildStamp) -> NoteEdit | None:

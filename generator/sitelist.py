@@ -35,7 +35,7 @@ from pathlib import Path
 from .parallel import exited_well, fork_is_safe, forked
 
 __all__ = ["FolderStamp", "KeptLists", "SiteList", "folder_stamp", "folders_of", "holds_soon",
-           "load", "record_path", "save", "stamps_hold", "take", "updated"]
+           "load", "record_path", "save", "stamped_now", "stamps_hold", "take", "updated"]
 
 FolderStamp = tuple[int, int, int]
 """Inode, mtime and ctime (ns) of a folder."""
@@ -71,13 +71,19 @@ def stamps_hold(stamps: Iterable[tuple[str, FolderStamp]]) -> bool:
         return False
 
 
-def holds_soon(listed: SiteList, out: Path) -> Callable[[], bool]:
-    """`listed.still_true(out)`, answered by a forked child process while this one goes on
-    (some 90,000 `stat` calls for 50,000 papers, a third of a second); the function returned
-    waits for it. Checked at once where forking is not plainly safe (another thread)."""
+def holds_soon(path: Path, out: Path) -> Callable[[], bool]:
+    """Whether the list kept at `path` is still true of site `out`, answered by a forked
+    child process (which loads the list too) while this one goes on (some 90,000 `stat`
+    calls for 50,000 papers, a third of a second); the function returned waits for it.
+    Checked when asked where forking is not plainly safe (another thread)."""
     if not fork_is_safe():
-        return partial(bool, listed.still_true(out))
-    return partial(exited_well, forked(partial(listed.still_true, out)))
+        return partial(_holds, path, out)
+    return partial(exited_well, forked(partial(_holds, path, out)))
+
+
+def _holds(path: Path, out: Path) -> bool:
+    listed = load(path)
+    return listed is not None and listed.still_true(out)
 
 
 def folders_of(files: Iterable[str]) -> set[str]:
@@ -103,45 +109,60 @@ def take(out: Path, files: frozenset[str]) -> SiteList | None:
     published them); None when its folders cannot vouch for that (see `_stamped`)."""
     folders = folders_of(files)
     stamps: dict[str, FolderStamp] = {"": (0, 0, 0)}  # the site itself first: see `still_true`
-    return _stamped(out, files, stamps, folders, Counter(_parent(f) for f in folders if f),
-                    may_vanish=False)
+    fresh = stamped_now(out, folders)
+    return None if fresh is None else _stamped(
+        files, stamps, fresh, Counter(_parent(f) for f in folders if f), may_vanish=False)
 
 
-def updated(listed: SiteList, out: Path, files: frozenset[str],
-            paths: Iterable[str]) -> SiteList | None:
-    """The list of site `out`, which was the tree `listed` describes and has since changed
-    only in its own folder and at `paths` (files created, replaced or deleted, with their
-    folders), and now holds exactly `files`: only the folders along `paths` are stamped
-    again. None when they cannot vouch for that (see `_stamped`)."""
-    touched = folders_of(paths)
-    stamps = dict(listed.folders)
-    for folder in touched:  # a folder gone now is found missing below, then dropped
-        stamps[folder] = (0, 0, 0)
-    # Inline, not `_parent`: this scans every folder of the site (90,000 at 50,000 papers).
-    subfolders = Counter(p for f in stamps if (p := f[:max(f.rfind("/"), 0)]) in touched and f)
-    return _stamped(out, files, stamps, touched, subfolders, may_vanish=True)
+Fresh = dict[str, tuple[FolderStamp, int] | None]
+"""Folders (site-relative) as they are now: their stamp and link count, or None (gone)."""
 
 
-def _stamped(out: Path, files: frozenset[str], stamps: dict[str, FolderStamp],
-             folders: Iterable[str], subfolders: Counter[str], *,
-             may_vanish: bool) -> SiteList | None:
-    """`stamps` with every folder of `folders` stamped now, as the list of `files`; a folder
-    gone is dropped (`may_vanish`) or makes it None. None too when a folder's link count (2 +
-    its subfolders on POSIX file systems) shows a subfolder no file explains, or says nothing
-    (btrfs counts 1)."""
-    top, links = str(out), {}
+def stamped_now(out: Path, folders: Iterable[str]) -> Fresh | None:
+    """The stamp and link count of each folder of site `out` now; None when one cannot be
+    read (a missing one is None in the result)."""
+    top, found = str(out), {}
     for rel in folders:
         try:
             st = os.stat(f"{top}/{rel}" if rel else top)
         except FileNotFoundError:
+            found[rel] = None
+            continue
+        except OSError:
+            return None
+        found[rel] = (folder_stamp(st), st.st_nlink)
+    return found
+
+
+def updated(listed: SiteList, files: frozenset[str], fresh: Fresh) -> SiteList | None:
+    """The list of a site that was the tree `listed` describes and has since changed only in
+    its own folder and at some paths (files created, replaced or deleted, with their
+    folders), and now holds exactly `files`: `fresh` has the folders along those paths
+    (`stamped_now`, taken once the site was published). None when they cannot vouch for
+    that (see `_stamped`)."""
+    stamps = dict(listed.folders)
+    for folder in fresh:  # a folder gone now is dropped below
+        stamps[folder] = (0, 0, 0)
+    # Inline, not `_parent`: this scans every folder of the site (90,000 at 50,000 papers).
+    subfolders = Counter(p for f in stamps if (p := f[:max(f.rfind("/"), 0)]) in fresh and f)
+    return _stamped(files, stamps, fresh, subfolders, may_vanish=True)
+
+
+def _stamped(files: frozenset[str], stamps: dict[str, FolderStamp], fresh: Fresh,
+             subfolders: Counter[str], *, may_vanish: bool) -> SiteList | None:
+    """`stamps` with every folder of `fresh` stamped as it is there, as the list of `files`;
+    a folder gone is dropped (`may_vanish`) or makes it None. None too when a folder's link
+    count (2 + its subfolders on POSIX file systems) shows a subfolder no file explains, or
+    says nothing (btrfs counts 1)."""
+    links = {}
+    for rel, now in fresh.items():
+        if now is None:
             if not (may_vanish and rel):
                 return None
             del stamps[rel]
             subfolders[_parent(rel)] -= 1
             continue
-        except OSError:
-            return None
-        stamps[rel], links[rel] = folder_stamp(st), st.st_nlink
+        stamps[rel], links[rel] = now
     if any(count != 2 + subfolders[rel] for rel, count in links.items()):
         return None
     return SiteList(files, stamps)
@@ -191,6 +212,10 @@ stamp reads what the writer saved) or its file renamed (the site's list becoming
 buffer's) is not decoded again. Files are only ever replaced whole, never rewritten."""
 
 
+def _nothing() -> None:
+    pass
+
+
 def _identity(st: os.stat_result) -> tuple[int, ...]:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
@@ -220,34 +245,50 @@ class KeptLists:
     def files_soon(self, out: Path) -> Callable[[], frozenset[str] | None]:
         """`files(out)`, its folders checked by a forked child (see `holds_soon`) while the
         caller goes on; the function returned waits for the answer."""
+        holds = holds_soon(self.site_path, out)  # first: the child loads the list too
         listed = load(self.site_path)
-        holds = holds_soon(listed, out) if listed is not None else None
 
         def answer() -> frozenset[str] | None:
-            self.site = listed if holds is not None and holds() else None
+            self.site = listed if listed is not None and holds() else None
             return self.site.files if self.site is not None else None
         return answer
 
-    def flipped(self, out: Path, files: frozenset[str], paths: Iterable[str]) -> None:
-        """The back buffer, updated at `paths` to hold `files`, was swapped in for the site."""
-        back = load(self.back_path)
-        self._site_to_back()
-        now = updated(back, out, files, paths) if back is not None else None
-        save(self.site_path, now if now is not None else take(out, files))
+    # A commit's list is kept in two steps: its folders are stamped at once, before the build
+    # returns (a change made to the site after that must show); the function returned loads
+    # and saves the lists, work a child may do while this process ends (`SiteWriter.close`).
 
-    def swapped(self, out: Path, files: frozenset[str], back_is_old_site: bool) -> None:
+    def flipped(self, out: Path, files: frozenset[str], paths: Iterable[str]
+                ) -> Callable[[], None]:
+        """The back buffer, updated at `paths` to hold `files`, was swapped in for the site."""
+        if not self.back_path.exists():  # nothing to update: the whole list, now
+            return partial(self._flipped, files, None, take(out, files))
+        return partial(self._flipped, files, stamped_now(out, folders_of(paths)), None)
+
+    def _flipped(self, files: frozenset[str], fresh: Fresh | None,
+                 whole: SiteList | None) -> None:
+        """`fresh`: the folders along the flip's paths, to update the back buffer's list
+        with; else `whole`, the site's list."""
+        back = load(self.back_path) if fresh is not None else None
+        self._site_to_back()
+        save(self.site_path, updated(back, files, fresh)
+             if back is not None and fresh is not None else whole)
+
+    def swapped(self, out: Path, files: frozenset[str], back_is_old_site: bool
+                ) -> Callable[[], None]:
         """A new tree holding `files` was swapped in for the site; the old site is the back
         buffer now, or there is none."""
+        return partial(self._swapped, take(out, files), back_is_old_site)
+
+    def _swapped(self, listed: SiteList | None, back_is_old_site: bool) -> None:
         if back_is_old_site:
             self._site_to_back()
         else:
             save(self.back_path, None)
-        save(self.site_path, take(out, files))
+        save(self.site_path, listed)
 
-    def unchanged(self, out: Path, files: frozenset[str]) -> None:
+    def unchanged(self, out: Path, files: frozenset[str]) -> Callable[[], None]:
         """Nothing was published: a site that was listed from disk gets its list now."""
-        if self.site is None:
-            save(self.site_path, take(out, files))
+        return partial(save, self.site_path, take(out, files)) if self.site is None else _nothing
 
     def forget(self) -> None:
         """Drop both lists (the site changed and no list was made)."""

@@ -34,6 +34,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from . import sitelist
@@ -234,32 +235,52 @@ class SiteWriter:
         return self.staging
 
     def commit(self) -> None:
-        """Publish the build: nothing when nothing changed, else flip or swap `site/`; then
-        keep the list of the published site for the next process (still under the lock, so
-        no other build's commit can come between the two)."""
+        """Publish the build, then keep the list of the published site (`publish`, `close`)."""
+        self.publish()
+        self.close()
+
+    def publish(self) -> None:
+        """Publish the build: nothing when nothing changed, else flip or swap `site/`. The
+        lock stays held: `close()` must follow (unless this raises: then it is released)."""
         try:
             self._commit()
-            self._keep_list()
-        finally:
+        except BaseException:
             self._release()  # also when interrupted: the next build must not wait forever
+            raise
 
-    def _keep_list(self) -> None:
-        """Record the files of the published site and their folders' stamps (`sitelist`).
+    def close(self, then: Callable[[], object] | None = None,
+              behind: Callable[[Callable[[], None]], None] | None = None) -> None:
+        """After `publish`: keep the list of the published site for the next process, then run
+        `then` (bookkeeping that reads that list: the build stamp), still under the lock, so
+        no other build's commit comes between; then release it. `behind(work)` runs that work
+        in a forked child, which inherits the lock (`BuildCache.write_behind`): this process
+        is done as soon as its site is published."""
+        try:
+            work = partial(_in_turn, self._list_now(), then)
+            if behind is None:
+                work()
+            else:
+                behind(work)
+        finally:
+            self._release()
+
+    def _list_now(self) -> Callable[[], None]:
+        """Stamp the folders that the list of the published site needs, now (a change made
+        to the site after this must show); the function returned keeps the lists
+        (`sitelist.KeptLists`).
 
         A caller that passed the files in (`serve`) keeps them in memory and would pay new
         stamps on each rebuild: then the kept lists are only dropped, when the site changed."""
         lists = self._lists
         if lists is None:
-            return
+            return _nothing
         if self._given:
-            if self._flipped is not None or self._swapped:
-                lists.forget()
-        elif self._flipped is not None:
-            lists.flipped(self.out, self.files_now, self._flipped)
-        elif self._swapped:
-            lists.swapped(self.out, self.files_now, self._back_is_old_site)
-        else:
-            lists.unchanged(self.out, self.files_now)
+            return lists.forget if self._flipped is not None or self._swapped else _nothing
+        if self._flipped is not None:
+            return lists.flipped(self.out, self.files_now, self._flipped)
+        if self._swapped:
+            return lists.swapped(self.out, self.files_now, self._back_is_old_site)
+        return lists.unchanged(self.out, self.files_now)
 
     def _commit(self) -> None:
         if self._complete:
@@ -372,6 +393,16 @@ class SiteWriter:
         if self._lock is not None:
             self._lock.close()
             self._lock = None
+
+
+def _nothing() -> None:
+    pass
+
+
+def _in_turn(*calls: Callable[[], object] | None) -> None:
+    for call in calls:
+        if call is not None:
+            call()
 
 
 DELTA = ".litreview-delta"

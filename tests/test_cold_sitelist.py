@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from generator import cache as cache_module
 from generator import fingerprint, sitelist, writer
 from generator.build import BuildReport
 from generator.cache import BuildCache
@@ -115,11 +117,53 @@ def test_the_stamp_takes_the_folders_from_the_kept_list(
     walked: list[Path] = []
     real = fingerprint.output_folders
     monkeypatch.setattr(fingerprint, "output_folders", lambda out: walked.append(out) or real(out))
+    # The stamp is saved in this process, not by a child behind the build: `walked` sees it.
+    monkeypatch.setattr(cache_module, "fork_is_safe", lambda: False)
     assert not _build(small).skipped
     assert walked == []
     assert _build(small).skipped  # what it stored is right: the next build is a no-op
     _delete_page(small)
     assert not _build(small).skipped
+
+
+def test_a_build_waits_for_the_record_its_predecessor_keeps_behind_it(
+        small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The site's list and the stamp are kept by a child the build does not wait for (slowed
+    down here); the next build waits for them, so it is a no-op, and its site is untouched."""
+    real = fingerprint.BuildStamp.save
+
+    def slow(stamp: fingerprint.BuildStamp, report: BuildReport, **options: bool) -> None:
+        time.sleep(1.5)
+        real(stamp, report, **options)
+
+    monkeypatch.setattr(fingerprint.BuildStamp, "save", slow)
+    first = _build(small)
+    assert not first.skipped and not list((small / ".litreview-cache").glob("last-build-*.pickle"))
+    clean = site_tree(small / "site")
+    assert _build(small).skipped
+    assert site_tree(small / "site") == clean
+    _edit_note(small, "Some words.")  # a patch: its list and stamp are kept behind it too
+    _build(small)
+    clean = site_tree(small / "site")
+    assert _build(small).skipped and site_tree(small / "site") == clean
+
+
+@pytest.mark.parametrize("note", [False, True], ids=["full-build", "note-patch"])
+def test_a_page_deleted_as_the_build_returns_is_seen_by_the_next_build(
+        small: Path, monkeypatch: pytest.MonkeyPatch, note: bool) -> None:
+    """The folders are stamped before the build returns, not by the child keeping the list
+    behind it: a change made meanwhile is not taken for the published site."""
+    real = BuildCache.write_behind
+    monkeypatch.setattr(BuildCache, "write_behind", lambda cache, lock, write: real(
+        cache, lock, lambda: (time.sleep(1), write())))  # the child starts late
+    _build(small)
+    if note:
+        _edit_note(small, "Some words.")
+        assert _build(small).files_written == 3  # the patch
+    clean = site_tree(small / "site")
+    _delete_page(small)
+    assert not _build(small).skipped
+    assert site_tree(small / "site") == clean
 
 
 def _writer(out: Path, back: Path, files: frozenset[str] | None = None) -> SiteWriter:
