@@ -24,7 +24,6 @@ its `SiteWriter`, then `NoteEdit.save()` keeps the state of the patched site.
 
 from __future__ import annotations
 
-import mmap
 import os
 import pickle
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -40,6 +39,7 @@ from .fingerprint import BuildStamp
 from .markup import find_wikilinks
 from .model import Issue, Paper
 from .notes import Note, parse_note, read_text
+from .outdir import Piece
 from .paths import leaves
 from .render import Renderer, make_environment
 from .reviews import NOTE_HEADINGS, link_body, note_fields
@@ -180,7 +180,10 @@ def patch(root: Path, out: Path, config: Any, cache: BuildCache, stamp: BuildSta
                 return None
             stamp.forget()
             for rel, text in files:
-                writer.write(rel, text)
+                if isinstance(text, Spliced):  # papers.json: a line changed
+                    writer.write_spliced(rel, text.source, text.pieces)
+                else:
+                    writer.write(rel, text)
             writer.keep_all(list(writer.old_files() - writer.changed))
         with report.stage("search index"):
             searched = index(writer)
@@ -276,7 +279,7 @@ class NoteEdit:
     lines: tuple[int, ...] = ()
     """The sizes of the lines of papers.json as `files()` made it."""
 
-    def files(self, env: Any, config: Any) -> list[tuple[str, str | bytes]] | None:
+    def files(self, env: Any, config: Any) -> list[tuple[str, str | Spliced]] | None:
         """The site files the edit changes, with their new text (None: this edit cannot be
         patched after all; nothing was written)."""
         with _Shelf(self.folder / PAPERS, self.state) as shelf:
@@ -321,7 +324,7 @@ class NoteEdit:
 
 
 def _spliced(path: Path, ids: Sequence[str], lines: Sequence[int],
-             records: Mapping[str, tuple[str, str]]) -> tuple[bytes, tuple[int, ...]] | None:
+             records: Mapping[str, tuple[str, str]]) -> tuple[Spliced, tuple[int, ...]] | None:
     """papers.json at `path` with the record of each paper id in `records` (old, new)
     replaced, and the new sizes of its lines; None when a record is not where the last build
     wrote it (`lines`: their sizes, in the order of `ids`). Bytes: records are ASCII."""
@@ -330,25 +333,29 @@ def _spliced(path: Path, ids: Sequence[str], lines: Sequence[int],
     sizes = list(lines)
     at = sorted(ids.index(pid) for pid in records)
     try:
-        with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            view = memoryview(data)  # slices of it copy nothing: 165 MB at 50,000 papers
-            try:
-                pieces: list[Any] = []
-                done = 0
-                for i in at:
-                    old, new = (text.encode() for text in records[ids[i]])
-                    start = 2 + sum(sizes[:i]) + i  # "[\n", then a record and "\n" a line
-                    if data[start:start + sizes[i]].rstrip(b",") != old:
-                        return None
-                    pieces += [view[done:start], new]
-                    done = start + len(old)
-                    sizes[i] += len(new) - len(old)
-                return b"".join([*pieces, view[done:]]), tuple(sizes)
-            finally:
-                del pieces
-                view.release()
-    except (OSError, ValueError):
+        with open(path, "rb") as fh:
+            pieces: list[Piece] = []
+            done = 0
+            for i in at:
+                old, new = (text.encode() for text in records[ids[i]])
+                start = 2 + sum(sizes[:i]) + i  # "[\n", then a record and "\n" a line
+                if os.pread(fh.fileno(), sizes[i], start).rstrip(b",") != old:
+                    return None
+                pieces += [(done, start - done), new]
+                done = start + len(old)
+                sizes[i] += len(new) - len(old)
+            pieces.append((done, os.fstat(fh.fileno()).st_size - done))
+    except OSError:
         return None
+    return Spliced(path, tuple(pieces)), tuple(sizes)
+
+
+@dataclass(frozen=True)
+class Spliced:
+    """A file made of pieces of file `source` (see `SiteWriter.write_spliced`)."""
+
+    source: Path
+    pieces: tuple[Piece, ...]
 
 
 class _Shelf(Mapping[str, Paper]):

@@ -5,9 +5,10 @@ files; `safe_parts` refuses a site path that could leave the site; `remove_ours`
 folders litreview made (marker file); `exchange` swaps the new site in with one atomic step
 where the system allows it. Below them, the few file operations a build makes by the ten
 thousand, on plain string paths (no `pathlib` objects): compare a file with bytes, make a
-folder once, create a new file, hard-link, list a site; and the lock that makes a second build
-of one site wait, and the repair of a swap killed half-way. The writer (`writer.py`) uses
-these; this module decides nothing about which files a site has.
+folder once, create a new file (or splice one from another's ranges), hard-link, list a site;
+the record of how a back buffer differs from the site (`give_delta`); and the lock that makes
+a second build of one site wait, and the repair of a swap killed half-way. The writer
+(`writer.py`) uses these; this module decides nothing about which files a site has.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import functools
+import json
 import os
 import re
 import shutil
@@ -29,9 +31,10 @@ try:
 except ImportError:  # Windows: no advisory locks; concurrent builds of one site are on you
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["MARKER", "MARKER_TEXT", "DirLock", "check_output_dir", "create_file", "exchange",
-           "link", "link_all", "lock_output", "make_folder", "recover", "remove_empty_parents",
-           "remove_ours", "safe_parts", "same_bytes", "same_file", "site_files"]
+__all__ = ["DELTA", "MARKER", "MARKER_TEXT", "DirLock", "Piece", "check_output_dir",
+           "create_file", "create_spliced", "exchange", "give_delta", "link", "link_all",
+           "lock_output", "make_folder", "recover", "remove_empty_parents", "remove_ours",
+           "safe_parts", "same_bytes", "same_file", "site_files", "take_delta"]
 
 FileStat = tuple[int, int, int]
 """Size, mtime (ns) and inode of a file: what tells a file apart from a rewritten one."""
@@ -189,13 +192,54 @@ def create_file(path: str, data: bytes) -> FileStat:
     existing file or link); permissions as `open()` gives them. Returns its stat."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
     try:
-        view, done = memoryview(data), 0
-        while done < len(data):
-            done += os.write(fd, view[done:])
+        _write_all(fd, data)
         st = os.fstat(fd)
     finally:
         os.close(fd)
     return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+Piece = bytes | tuple[int, int]
+"""Part of a file `create_spliced` makes: bytes, or (offset, length) of its source file."""
+
+
+def create_spliced(path: str, source: str, pieces: Iterable[Piece]) -> FileStat:
+    """`create_file` of the bytes `pieces` make, in order: ranges of file `source` are copied
+    by the kernel (`os.copy_file_range`; read and written where it cannot), never through
+    this process. OSError when `source` is shorter than a range."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+    try:
+        with open(source, "rb") as src:
+            for piece in pieces:
+                if isinstance(piece, tuple):
+                    _copy_range(src.fileno(), fd, *piece)
+                else:
+                    _write_all(fd, piece)
+        st = os.fstat(fd)
+    finally:
+        os.close(fd)
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def _copy_range(src: int, dst: int, offset: int, length: int) -> None:
+    while length > 0:
+        try:
+            done = os.copy_file_range(src, dst, length, offset)
+        except OSError:  # not between these two files, or not on this system
+            done = 0
+        if done <= 0:
+            data = os.pread(src, length, offset)
+            if not data:
+                raise OSError(f"the source ends before byte {offset + length}")
+            _write_all(dst, data)
+            done = len(data)
+        offset, length = offset + done, length - done
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view, done = memoryview(data), 0
+    while done < len(data):
+        done += os.write(fd, view[done:])
 
 
 def link(src: Path, dst: Path) -> None:
@@ -256,3 +300,31 @@ def recover(out: Path) -> None:
     old = out.with_name(f".{out.name}.old")
     if not out.exists() and old.exists():
         os.replace(old, out)
+
+
+DELTA = ".litreview-delta"
+"""In a back buffer: which files differ from the published site, and which site that is."""
+
+
+def give_delta(back: Path, out: Path, paths: tuple[str, ...]) -> None:
+    """Record in the back buffer that it differs from `out` (as it is now) in `paths` only."""
+    record = {"site": os.stat(out).st_ino, "paths": list(paths)}
+    tmp = back / f"{DELTA}.tmp"
+    tmp.write_text(json.dumps(record), encoding="utf-8")
+    os.replace(tmp, back / DELTA)
+
+
+def take_delta(back: Path, out: Path) -> list[str] | None:
+    """The paths in which the back buffer differs from `out`; None when it cannot be trusted.
+
+    The record is removed first: a back buffer left half-updated is never trusted again.
+    """
+    file = back / DELTA
+    try:
+        record = json.loads(file.read_text(encoding="utf-8"))
+        file.unlink()
+        if record["site"] != os.stat(out).st_ino or not (back / MARKER).is_file():
+            return None
+        return [str(p) for p in record["paths"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None

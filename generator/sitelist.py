@@ -82,8 +82,13 @@ def holds_soon(path: Path, out: Path) -> Callable[[], bool]:
 
 
 def _holds(path: Path, out: Path) -> bool:
-    listed = load(path)
-    return listed is not None and listed.still_true(out)
+    """Whether the list kept at `path` is still true of `out` (its files not even decoded)."""
+    try:
+        with open(path, "rb") as fh:
+            folders = pickle.load(fh)[1]
+    except Exception:  # a torn or foreign pickle is no list, whatever it raises
+        return False
+    return isinstance(folders, dict) and SiteList(frozenset(), folders).still_true(out)
 
 
 def folders_of(files: Iterable[str]) -> set[str]:

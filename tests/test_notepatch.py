@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import pickle
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.build import BuildReport
 from generator.cache import BuildCache
 from generator.model import Paper, note_read, notes_read_by, watching_notes
+from generator.outdir import Piece, create_spliced
 
 from .conftest import FIXTURES, build_pinned, site_tree, snapshot_project
 
@@ -161,3 +165,39 @@ def test_a_patched_note_is_found_by_search(noted: tuple[Path, Path, str]) -> Non
     assert patched(report) and report.search is not None and report.search.enabled
     fragments = [gzip.decompress(f.read_bytes()) for f in (out / "pagefind/fragment").iterdir()]
     assert sum(b"Zanzibarquux" in fragment for fragment in fragments) == 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(source=st.binary(min_size=1, max_size=300),
+       cuts=st.lists(st.tuples(st.floats(0, 1), st.floats(0, 1), st.binary(max_size=20)),
+                     min_size=1, max_size=6),
+       kernel=st.booleans())
+def test_a_spliced_file_is_its_pieces_in_order(tmp_path_factory: pytest.TempPathFactory,
+                                               source: bytes,
+                                               cuts: list[tuple[float, float, bytes]],
+                                               kernel: bool) -> None:
+    """`create_spliced` gives the bytes of its pieces, ranges copied by the kernel or, where
+    `copy_file_range` fails, read and written."""
+    folder = tmp_path_factory.mktemp("splice")
+    (folder / "source").write_bytes(source)
+    pieces: list[Piece] = []
+    expected = b""
+    for one, other, text in cuts:  # a range between two points of the source, then bytes
+        start, end = sorted((int(one * len(source)), int(other * len(source))))
+        pieces += [(start, end - start), text]
+        expected += source[start:end] + text
+    with pytest.MonkeyPatch.context() as patch:
+        if not kernel:
+            patch.setattr(os, "copy_file_range", _no_copy_file_range)
+        stat = create_spliced(str(folder / "new"), str(folder / "source"), pieces)
+    assert (folder / "new").read_bytes() == expected and stat[0] == len(expected)
+
+
+def _no_copy_file_range(*args: object) -> int:
+    raise OSError(18, "Invalid cross-device link")
+
+
+def test_a_spliced_file_longer_than_its_source_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "source").write_bytes(b"short")
+    with pytest.raises(OSError):
+        create_spliced(str(tmp_path / "new"), str(tmp_path / "source"), [(2, 10)])
