@@ -190,13 +190,7 @@ def make_folder(folder: str, made: set[str]) -> None:
 def create_file(path: str, data: bytes) -> FileStat:
     """Write `data` to a new file `path` (FileExistsError if there is one: never through an
     existing file or link); permissions as `open()` gives them. Returns its stat."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
-    try:
-        _write_all(fd, data)
-        st = os.fstat(fd)
-    finally:
-        os.close(fd)
-    return (st.st_size, st.st_mtime_ns, st.st_ino)
+    return _created(path, functools.partial(_write_all, data=data))
 
 
 Piece = bytes | tuple[int, int]
@@ -207,18 +201,27 @@ def create_spliced(path: str, source: str, pieces: Iterable[Piece]) -> FileStat:
     """`create_file` of the bytes `pieces` make, in order: ranges of file `source` are copied
     by the kernel (`os.copy_file_range`; read and written where it cannot), never through
     this process. OSError when `source` is shorter than a range."""
+    return _created(path, functools.partial(_splice, source, pieces))
+
+
+def _created(path: str, fill: Callable[[int], None]) -> FileStat:
+    """The stat of new file `path` once `fill(fd)` has written it."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
     try:
-        with open(source, "rb") as src:
-            for piece in pieces:
-                if isinstance(piece, tuple):
-                    _copy_range(src.fileno(), fd, *piece)
-                else:
-                    _write_all(fd, piece)
+        fill(fd)
         st = os.fstat(fd)
     finally:
         os.close(fd)
     return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def _splice(source: str, pieces: Iterable[Piece], fd: int) -> None:
+    with open(source, "rb") as src:
+        for piece in pieces:
+            if isinstance(piece, tuple):
+                _copy_range(src.fileno(), fd, *piece)
+            else:
+                _write_all(fd, piece)
 
 
 def _copy_range(src: int, dst: int, offset: int, length: int) -> None:
