@@ -132,7 +132,7 @@ def _collector_paused(func: Callable[..., BuildReport]) -> Callable[..., BuildRe
     builds it runs once. Outside a session, what the build made is moved to the oldest
     generation unexamined (`freeze`, `unfreeze`): else the first allocation after the build
     examines all of it as young objects (1.7 s after a note edit at 50,000 papers, in the
-    process's last second). Render workers collect as usual (see `parallel`)."""
+    process's last second). Render workers run without the collector (see `parallel`)."""
     @functools.wraps(func)  # keeps `build`'s signature for readers and `inspect`
     def run(root: Path, *, cache: BuildCache | None = None, **options: Any) -> BuildReport:
         if not gc.isenabled():
@@ -304,15 +304,16 @@ def _publish(root: Path, out: Path, config, cache: BuildCache, report: BuildRepo
     except BaseException:
         writer.discard()
         raise
+    # Outside a session, a build that deferred nothing keeps its stamp and the patch state.
+    stamp = how.stamp if not cache.in_session and not memo.deferred else None
     try:
-        _published(out, cache, report, library, how, memo, writer)
+        _published(out, cache, report, library, memo, writer, stamp)
     except BaseException:
         writer.close()
         raise
-    if how.stamp is not None and not cache.in_session and not memo.deferred:
-        # The site's list and the stamp are kept by a child: this process is done now.
-        writer.close(partial(how.stamp.save, _stamped(report), walk=False),
-                     partial(cache.write_behind, how.stamp.lock))
+    if stamp is not None:  # the site's list and the stamp are kept by a child: done now
+        writer.close(partial(stamp.save, _stamped(report), walk=False),
+                     partial(cache.write_behind, stamp.lock))
     else:
         writer.close()
     cache.finish()
@@ -320,9 +321,10 @@ def _publish(root: Path, out: Path, config, cache: BuildCache, report: BuildRepo
 
 
 def _published(out: Path, cache: BuildCache, report: BuildReport, library: Library,
-               how: Publishing, memo: PageMemo, writer: SiteWriter) -> None:
+               memo: PageMemo, writer: SiteWriter, stamp: BuildStamp | None) -> None:
     """Once the site is published: what the build did into `report`, and its page memo (in a
-    session) or the state for the next build's note patch (see `notepatch`) kept."""
+    session) or, with the `stamp` it keeps, the state for the next build's note patch (see
+    `notepatch`) kept."""
     if cache.in_session:
         cache.session[f"site files {out}"] = (_folder_id(out), writer.files_now)
     report.files_written, report.bytes_written = writer.count, writer.bytes
@@ -331,9 +333,9 @@ def _published(out: Path, cache: BuildCache, report: BuildReport, library: Libra
     report.deferred = len(memo.deferred)
     if cache.in_session:  # the next build of this process trusts it: only once published
         memo.save()
-    elif how.stamp is not None and not memo.deferred:
+    elif stamp is not None:
         assert report.overlay is not None and report.linked is not None
-        notepatch.remember(cache, out, how.stamp, library, report.linked, report.overlay,
+        notepatch.remember(cache, out, stamp, library, report.linked, report.overlay,
                            report.issues, partial(memo.note_readers, [
                                a.paper_id for a in report.overlay.applied]))
 

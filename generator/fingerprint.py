@@ -218,12 +218,13 @@ class BuildStamp:
         listed = sitelist.load(sitelist.record_path(self.record.parent / back_name(self.out)))
         top = str(self.out)
         try:
-            current = os.stat(top)
+            current = folder_stamp(os.stat(top))
         except OSError:
-            return output_folders(self.out) if walk else None
-        if listed is None or listed.folders.get("") != folder_stamp(current):
-            return output_folders(self.out) if walk else None
-        return {f"{top}/{rel}" if rel else top: stamp for rel, stamp in listed.folders.items()}
+            current = None
+        if listed is not None and current is not None and listed.folders.get("") == current:
+            return {f"{top}/{rel}" if rel else top: stamp
+                    for rel, stamp in listed.folders.items()}
+        return output_folders(self.out) if walk else None
 
     def forget(self) -> None:
         """Drop the record (a build is about to change the output)."""

@@ -19,7 +19,8 @@ then makes:
   that shows notes elsewhere takes the full build).
 `NoteEdit.files()` renders the papers' pages with a library that unpickles papers on demand,
 and splices their papers.json lines. It writes nothing to the site: `build` publishes through
-its `SiteWriter`, then `NoteEdit.save()` keeps the state of the patched site.
+its `SiteWriter`, then `NoteEdit.save()` keeps the state of the patched site (in the child
+that keeps the site's list, see `SiteWriter.close`).
 """
 
 from __future__ import annotations

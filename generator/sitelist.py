@@ -217,10 +217,6 @@ stamp reads what the writer saved) or its file renamed (the site's list becoming
 buffer's) is not decoded again. Files are only ever replaced whole, never rewritten."""
 
 
-def _nothing() -> None:
-    pass
-
-
 def _identity(st: os.stat_result) -> tuple[int, ...]:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
@@ -291,9 +287,10 @@ class KeptLists:
             save(self.back_path, None)
         save(self.site_path, listed)
 
-    def unchanged(self, out: Path, files: frozenset[str]) -> Callable[[], None]:
-        """Nothing was published: a site that was listed from disk gets its list now."""
-        return partial(save, self.site_path, take(out, files)) if self.site is None else _nothing
+    def unchanged(self, out: Path, files: frozenset[str]) -> Callable[[], None] | None:
+        """Nothing was published: a site that was listed from disk gets its list now (None:
+        there is nothing to keep)."""
+        return partial(save, self.site_path, take(out, files)) if self.site is None else None
 
     def forget(self) -> None:
         """Drop both lists (the site changed and no list was made)."""

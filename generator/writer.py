@@ -167,10 +167,7 @@ class SiteWriter:
         A path written twice in one build is an error (two pages would share one address).
         """
         data = content.encode("utf-8") if isinstance(content, str) else content
-        parts = safe_parts(rel.removesuffix("/"))
-        rel = "/".join(parts)
-        if rel in self._changed:
-            raise ValueError(f"two files of this build have one path: {rel}")
+        rel, parts = self._path(rel)
         kept = None if self._complete or self._no_site else same_bytes(
             os.path.join(self._out, rel), data)
         if kept is not None:
@@ -182,11 +179,16 @@ class SiteWriter:
         """Write file `rel` made of `pieces`: bytes, and ranges of file `source` that the
         kernel copies (`outdir.create_spliced`). For a file known to differ from the
         published one: a note patch's papers.json, 165 MB at 50,000 papers, a line changed."""
+        rel, parts = self._path(rel)
+        return self._wrote(rel, create_spliced(self._target(parts), str(source), pieces))
+
+    def _path(self, rel: str) -> tuple[str, list[str]]:
+        """`rel` made safe and plain, and its parts; an error when this build wrote it."""
         parts = safe_parts(rel.removesuffix("/"))
         rel = "/".join(parts)
         if rel in self._changed:
             raise ValueError(f"two files of this build have one path: {rel}")
-        return self._wrote(rel, create_spliced(self._target(parts), str(source), pieces))
+        return rel, parts
 
     def _target(self, parts: list[str]) -> str:
         """The path in staging of a new file (its folders made)."""
@@ -283,18 +285,18 @@ class SiteWriter:
         finally:
             self._release()
 
-    def _list_now(self) -> Callable[[], None]:
+    def _list_now(self) -> Callable[[], None] | None:
         """Stamp the folders that the list of the published site needs, now (a change made
         to the site after this must show); the function returned keeps the lists
-        (`sitelist.KeptLists`).
+        (`sitelist.KeptLists`), None when there is nothing to keep.
 
         A caller that passed the files in (`serve`) keeps them in memory and would pay new
         stamps on each rebuild: then the kept lists are only dropped, when the site changed."""
         lists = self._lists
         if lists is None:
-            return _nothing
+            return None
         if self._given:
-            return lists.forget if self._flipped is not None or self._swapped else _nothing
+            return lists.forget if self._flipped is not None or self._swapped else None
         if self._flipped is not None:
             return lists.flipped(self.out, self.files_now, self._flipped)
         if self._swapped:
@@ -412,10 +414,6 @@ class SiteWriter:
         if self._lock is not None:
             self._lock.close()
             self._lock = None
-
-
-def _nothing() -> None:
-    pass
 
 
 def _in_turn(*calls: Callable[[], object] | None) -> None:
