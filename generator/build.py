@@ -11,11 +11,8 @@ import datetime as dt
 import functools
 import gc
 import os
-import resource
-import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -28,13 +25,14 @@ from .fingerprint import BuildStamp
 from .library import Library
 from .model import Issue, Paper
 from .notes import read_notes
-from .overlay import Overlay, apply_notes, pin_notes
+from .overlay import apply_notes, pin_notes
 from .pagememo import PageMemo
 from .parallel import render_pages, worker_count
 from .paths import OUTSIDE, leaves
 from .render import Renderer, builtin_theme_dir, make_environment
 from .repair import repair_listing
-from .reviews import Linked, Review, link_documents, read_reviews
+from .report import BuildReport, Editorial, skipped_report, stamped
+from .reviews import Review, link_documents, read_reviews
 from .search import (
     BUNDLE_DIR,
     RECORD_GLOB,
@@ -53,58 +51,6 @@ Progress = Callable[[str, int], Callable[[], None]]
 EDITORIAL_ERRORS = ("front matter", "duplicate note", "duplicate review", "bad field",
                     "broken link")
 """Kinds of `Issue` in notes and reviews that stop a build (see `_fail_on_editorial_errors`)."""
-
-
-@dataclass
-class BuildReport:
-    """What a build did: counts per listing, merges, issues, pages and time per stage."""
-
-    listings: dict[str, tuple[str | None, int]] = field(default_factory=dict)
-    papers: int = 0
-    merged: int = 0
-    missing_titles: list[str] = field(default_factory=list)
-    issues: list[Issue] = field(default_factory=list)
-    files_written: int = 0
-    bytes_written: int = 0
-    files_unchanged: int = 0
-    """Files produced with the bytes they already had in `site/` (left untouched)."""
-    files_deleted: int = 0
-    changed_paths: tuple[str, ...] = ()
-    """Site paths written or deleted by this build (what `serve` reloads)."""
-    jobs_reused: int = 0
-    """Page jobs not run because nothing they read changed (see `pagememo`)."""
-    deferred: int = 0
-    """Jobs of whole-collection pages left out of date by a `quick` build (see `build`)."""
-    stages: dict[str, float] = field(default_factory=dict)
-    """Wall seconds per stage."""
-    stages_cpu: dict[str, float] = field(default_factory=dict)
-    """CPU seconds per stage, render workers included; also per kind of rendering work."""
-    workers: int = 1
-    """Processes that rendered the pages (see `parallel`)."""
-    skipped: bool = False
-    """True when nothing had changed since the last build, so nothing was done."""
-    output: Path | None = None
-    search: SearchResult | None = None
-    overlay: Overlay | None = None
-    """What the editors' notes did (notes applied, orphans, hidden papers)."""
-    linked: Linked | None = None
-    """Papers with notes rendered and backlinks, and the rendered reviews."""
-    unplaced: int = 0
-    """Papers that matched no curated topic (listed under "Other")."""
-
-    @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        start, cpu = time.perf_counter(), _cpu_seconds()
-        yield
-        self.stages[name] = self.stages.get(name, 0.0) + time.perf_counter() - start
-        self.stages_cpu[name] = self.stages_cpu.get(name, 0.0) + _cpu_seconds() - cpu
-
-
-def _cpu_seconds() -> float:
-    """CPU time of this process and of its finished child processes (render workers)."""
-    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
-        resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def today() -> dt.date:
@@ -188,7 +134,7 @@ def build(root: Path, *, output: Path | None = None, base_url: str | None = None
                   today())), cache.session.setdefault("input digests", {}))
         previous = stamp.unchanged_report() if stamp is not None and not force else None
     if previous is not None:
-        return _unchanged(previous, report)
+        return skipped_report(previous, report)
     # Notes' prose edited, nothing else: only the files showing it are made again.
     if stamp is not None and not (quick or force or strict or cache.in_session):
         patched = notepatch.patch(root, out, config, cache, stamp, report, partial(
@@ -215,7 +161,7 @@ def build(root: Path, *, output: Path | None = None, base_url: str | None = None
     deferred = _publish(root, out, config, cache, report, library,
                         Publishing(progress, plan_search(search_index), quick, stamp))
     if stamp is not None and cache.in_session and not deferred:  # else: saved by `_publish`
-        cache.later("stamp", partial(stamp.save, _stamped(report)))
+        cache.later("stamp", partial(stamp.save, stamped(report)))
     return report
 
 
@@ -245,6 +191,8 @@ def _editors(root: Path, config, cache: BuildCache, report: BuildReport,
                                      raw=[paper for group in groups for paper in group])
         reviews, review_issues = read_reviews(root)
         report.linked = link_documents(report.overlay, reviews, config.base_url)
+        report.editorial = Editorial(len(report.overlay.applied), len(report.overlay.orphans),
+                                     len(report.overlay.hidden), len(report.linked.reviews))
         report.issues.extend([*note_issues, *review_issues, *report.overlay.issues,
                               *report.linked.issues])
         return reuse.interned("linked", report.linked.papers, cache)
@@ -312,7 +260,7 @@ def _publish(root: Path, out: Path, config, cache: BuildCache, report: BuildRepo
         writer.close()
         raise
     if stamp is not None:  # the site's list and the stamp are kept by a child: done now
-        writer.close(partial(stamp.save, _stamped(report), walk=False),
+        writer.close(partial(stamp.save, stamped(report), walk=False),
                      partial(cache.write_behind, stamp.lock))
     else:
         writer.close()
@@ -340,11 +288,6 @@ def _published(out: Path, cache: BuildCache, report: BuildReport, library: Libra
                                a.paper_id for a in report.overlay.applied]))
 
 
-def _stamped(report: BuildReport) -> BuildReport:
-    """The report a build stamp keeps (for the no-op build that shows it again)."""
-    return replace(report, overlay=None, linked=None, changed_paths=())
-
-
 def _enrich(papers: Sequence[Paper], config, root: Path):
     from .enrich import enrich  # scikit-learn and SciPy: imported only when enrichment runs
 
@@ -355,14 +298,6 @@ def _folder_id(folder: Path) -> tuple[int, int, int]:
     """Inode, device and mtime of `folder` (publishing a site exchanges the whole folder)."""
     st = os.stat(folder)
     return (st.st_ino, st.st_dev, st.st_mtime_ns)
-
-
-def _unchanged(previous: BuildReport, now: BuildReport) -> BuildReport:
-    """The report of a skipped build: what the last build found, nothing written, the time
-    the check took."""
-    return replace(previous, files_unchanged=previous.files_unchanged + previous.files_written,
-                   files_written=0, bytes_written=0, files_deleted=0, changed_paths=(),
-                   stages=now.stages, stages_cpu=now.stages_cpu, skipped=True)
 
 
 def _read_repaired(root: Path, paths: list[Path], cache: BuildCache

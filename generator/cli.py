@@ -205,15 +205,14 @@ def print_report(report: BuildReport) -> None:
 
 def print_editorial(report: BuildReport) -> None:
     """One line on the editors' notes and reviews, when there are any."""
-    overlay, linked = report.overlay, report.linked
-    if overlay is None or linked is None or not (overlay.applied or overlay.orphans
-                                                 or linked.reviews):
+    counts = report.editorial
+    if counts is None or not (counts.notes or counts.orphans or counts.reviews):
         return
-    orphans = (f", [yellow]{len(overlay.orphans)} whose paper is missing[/]"
-               if overlay.orphans else "")
-    hidden = f", {len(overlay.hidden)} paper(s) hidden" if overlay.hidden else ""
-    console.print(f"[green]Notes[/]: {len(overlay.applied)} applied{orphans}{hidden}; "
-                  f"[green]reviews[/]: {len(linked.reviews)}", soft_wrap=True)
+    orphans = (f", [yellow]{counts.orphans} whose paper is missing[/]"
+               if counts.orphans else "")
+    hidden = f", {counts.hidden} paper(s) hidden" if counts.hidden else ""
+    console.print(f"[green]Notes[/]: {counts.notes} applied{orphans}{hidden}; "
+                  f"[green]reviews[/]: {counts.reviews}", soft_wrap=True)
 
 
 @main.command("check")

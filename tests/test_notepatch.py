@@ -87,6 +87,22 @@ def test_prose_edits_are_patched_into_the_clean_site(noted: tuple[Path, Path, st
     assert_clean(root, out)
 
 
+def test_patched_and_skipped_builds_report_the_notes(noted: tuple[Path, Path, str]) -> None:
+    """`litreview build` says how many notes it applied after a patch or a no-op too."""
+    from generator.cli import console, print_editorial
+
+    root, out, _ = noted
+    full = build(root, out, force=True)
+    _append(root, "\nSecond reading.\n")
+    again, unchanged = build(root, out), build(root, out)
+    assert patched(again) and unchanged.skipped
+    assert full.editorial is not None and full.editorial.notes == 1
+    assert again.editorial == unchanged.editorial == full.editorial
+    with console.capture() as shown:
+        print_editorial(again)
+    assert "Notes: 1 applied" in shown.get()
+
+
 def front_matter(root: Path) -> None:
     text = (root / NOTE).read_text(encoding="utf-8")
     (root / NOTE).write_text(text.replace("status: reading", "status: read"), encoding="utf-8")
