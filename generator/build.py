@@ -158,10 +158,8 @@ def build(root: Path, *, output: Path | None = None, base_url: str | None = None
     report.papers = len(library.papers)
     report.missing_titles = [p.slug for p in library.papers if p.title_missing]
     _fail_if_strict(report, strict)
-    deferred = _publish(root, out, config, cache, report, library,
-                        Publishing(progress, plan_search(search_index), quick, stamp))
-    if stamp is not None and cache.in_session and not deferred:  # else: saved by `_publish`
-        cache.later("stamp", partial(stamp.save, stamped(report)))
+    _publish(root, out, config, cache, report, library,
+             Publishing(progress, plan_search(search_index), quick, stamp))
     return report
 
 
@@ -229,10 +227,10 @@ class Publishing:
 
 
 def _publish(root: Path, out: Path, config, cache: BuildCache, report: BuildReport,
-             library: Library, how: Publishing) -> int:
+             library: Library, how: Publishing) -> None:
     """Write the Markdown pages, HTML pages, machine-readable outputs and assets, index them
-    for search (Pagefind reads the written pages), and swap the staging dir in. Returns how
-    many jobs a quick build deferred."""
+    for search (Pagefind reads the written pages), and swap the staging dir in; keep the
+    build's stamp unless a quick build deferred jobs."""
     memo = PageMemo(cache, out)
     known = cache.session.get(f"site files {out}")  # serve: what the last commit left
     writer = SiteWriter(out, back=cache.back_folder(out),
@@ -252,20 +250,22 @@ def _publish(root: Path, out: Path, config, cache: BuildCache, report: BuildRepo
     except BaseException:
         writer.discard()
         raise
-    # Outside a session, a build that deferred nothing keeps its stamp and the patch state.
-    stamp = how.stamp if not cache.in_session and not memo.deferred else None
+    # A build that deferred nothing keeps its stamp; outside a session, the patch state too.
+    stamp = how.stamp if not memo.deferred else None
+    behind = stamp if not cache.in_session else None
     try:
-        _published(out, cache, report, library, memo, writer, stamp)
+        _published(out, cache, report, library, memo, writer, behind)
     except BaseException:
         writer.close()
         raise
-    if stamp is not None:  # the site's list and the stamp are kept by a child: done now
-        writer.close(partial(stamp.save, stamped(report), walk=False),
-                     partial(cache.write_behind, stamp.lock))
+    if behind is not None:  # the site's list and the stamp are kept by a child: done now
+        writer.close(partial(behind.save, stamped(report), walk=False),
+                     partial(cache.write_behind, behind.lock))
     else:
         writer.close()
+        if stamp is not None:  # a session's: saved with what it keeps for later (`flush`)
+            cache.later("stamp", partial(stamp.save, stamped(report)))
     cache.finish()
-    return report.deferred
 
 
 def _published(out: Path, cache: BuildCache, report: BuildReport, library: Library,

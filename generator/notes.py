@@ -267,11 +267,7 @@ class PaperIndex:
 
     def suggest(self, name: str, limit: int = 3) -> list[str]:
         """Slugs of the papers whose slug or title is closest to `name`."""
-        from rapidfuzz import process, utils  # here: a note patched needs no fuzzy search
-
-        found = process.extract(name, self.choices, scorer=_score, limit=limit,
-                                processor=utils.default_process)
-        return [slug for _, score, slug in found if score >= 50]
+        return [slug for _, score, slug in _closest(name, self.choices, limit) if score >= 50]
 
     def missing(self, name: str) -> str:
         """A message for a name that matches no paper, with the closest slugs."""
@@ -280,11 +276,17 @@ class PaperIndex:
         return f"no paper {name!r} in the listings{hint}"
 
 
-def _score(query: str, choice: str, **_: Any) -> float:
-    """Words of the title in any order, or a near-exact substring (typos)."""
-    from rapidfuzz import fuzz
+def _closest(query: str, choices: Mapping[str, str], limit: int) -> list[tuple[str, float, str]]:
+    """The `limit` choices (key -> text) closest to `query`, best first: (text, score out of
+    100, key). Close: the words of the title in any order, or a near-exact substring (typos).
+    rapidfuzz is imported here, once per search: a note patched needs no fuzzy search."""
+    from rapidfuzz import fuzz, process, utils
 
-    return max(fuzz.token_set_ratio(query, choice), fuzz.partial_ratio(query, choice))
+    def score(query: str, choice: str, **_: Any) -> float:
+        return max(fuzz.token_set_ratio(query, choice), fuzz.partial_ratio(query, choice))
+
+    return process.extract(query, choices, scorer=score, limit=limit,
+                           processor=utils.default_process)
 
 
 def match_paper(query: str, papers: Sequence[Paper]) -> tuple[Paper | None, list[Paper]]:
@@ -297,11 +299,7 @@ def match_paper(query: str, papers: Sequence[Paper]) -> tuple[Paper | None, list
     found = PaperIndex.build(papers).find(query)
     if found:
         return by_id[found], []
-    titles = {p.id: p.title for p in papers}
-    from rapidfuzz import process, utils
-
-    ranked = process.extract(query, titles, scorer=_score, limit=6,
-                             processor=utils.default_process)
+    ranked = _closest(query, {p.id: p.title for p in papers}, 6)
     if ranked and ranked[0][1] >= 70 and (len(ranked) < 2 or ranked[0][1] - ranked[1][1] >= 10):
         return by_id[ranked[0][2]], []
     return None, [by_id[key] for _, score, key in ranked if score >= 50]

@@ -56,7 +56,7 @@ def _named_file(rel: str, make: Callable[[], str]) -> tuple[tuple[str, str]]:
 
 
 def paper_pages(render: Callable[..., Page], paper: Paper
-                 ) -> tuple[tuple[str, str], tuple[str, str]]:
+                ) -> tuple[tuple[str, str], tuple[str, str]]:
     """A paper's Markdown page and its HTML page (`render`: the renderer's `paper`): one job,
     one memo record, not two; the Markdown's CPU time is charged to `pages (markdown)`."""
     start = time.process_time()
