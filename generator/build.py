@@ -242,6 +242,7 @@ def _publish(root: Path, out: Path, config, cache: BuildCache, report: BuildRepo
                         how.progress, how.search, memo, how.quick)
         with report.stage("search index"):
             report.search = _index_search(writer, how.search, cache, how.quick)
+        writer.copy_back()  # a first build's back buffer, made while the build publishes
         # Outside a session, pickled while the commit runs (`BuildCache.remember`); records of
         # files a failed commit never published match no file of the site, so do no harm.
         if not cache.in_session:

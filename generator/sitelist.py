@@ -91,6 +91,15 @@ def _holds(path: Path, out: Path) -> bool:
     return isinstance(folders, dict) and SiteList(frozenset(), folders).still_true(out)
 
 
+def _moved(source: Path, target: Path) -> bool:
+    """Move file `source` to `target`; False when it cannot (e.g. there is no such file)."""
+    try:
+        os.replace(source, target)
+    except OSError:
+        return False
+    return True
+
+
 def folders_of(files: Iterable[str]) -> set[str]:
     """Every folder holding one of `files`, and their parents up to the site ("")."""
     folders = {""}
@@ -274,16 +283,17 @@ class KeptLists:
         save(self.site_path, updated(back, files, fresh)
              if back is not None and fresh is not None else whole)
 
-    def swapped(self, out: Path, files: frozenset[str], back_is_old_site: bool
-                ) -> Callable[[], None]:
+    def swapped(self, out: Path, files: frozenset[str], back_is_old_site: bool,
+                copied: Path | None = None) -> Callable[[], None]:
         """A new tree holding `files` was swapped in for the site; the old site is the back
-        buffer now, or there is none."""
-        return partial(self._swapped, take(out, files), back_is_old_site)
+        buffer now, or a copy of the new one is (its list kept at `copied`), or there is none."""
+        return partial(self._swapped, take(out, files), back_is_old_site, copied)
 
-    def _swapped(self, listed: SiteList | None, back_is_old_site: bool) -> None:
+    def _swapped(self, listed: SiteList | None, back_is_old_site: bool,
+                 copied: Path | None) -> None:
         if back_is_old_site:
             self._site_to_back()
-        else:
+        elif copied is None or not _moved(copied, self.back_path):
             save(self.back_path, None)
         save(self.site_path, listed)
 

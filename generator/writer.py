@@ -36,7 +36,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 
-from . import sitelist
+from . import backcopy, sitelist
 from .outdir import (
     MARKER,
     MARKER_TEXT,
@@ -95,6 +95,8 @@ class SiteWriter:
         """True after a commit that swapped a whole new tree in."""
         self._back_is_old_site = False
         """After a swap: True when the old site was kept as the back buffer."""
+        self._copy: backcopy.BackCopy | None = None
+        """A first build's back buffer, being made (`copy_back`)."""
         self._kept: set[str] = set()
         self._complete = False
         self._out, self._staging = str(out), str(self.staging)
@@ -255,6 +257,15 @@ class SiteWriter:
             self._complete = True
         return self.staging
 
+    def copy_back(self) -> None:
+        """In a first build (no site yet), once every file is staged: start making the back
+        buffer that the next build publishes through (`backcopy`), while this one publishes."""
+        if self._no_site and self.back is not None and self._lists is not None \
+                and not self._given and self._copy is None:
+            files = site_files(self.staging) if self._complete else self._changed
+            self._copy = backcopy.start(self.staging, self.back, files,
+                                        self._lists.back_path.with_suffix(".copy"))
+
     def commit(self) -> None:
         """Publish the build, then keep the list of the published site (`publish`, `close`)."""
         self.publish()
@@ -277,7 +288,8 @@ class SiteWriter:
         in a forked child, which inherits the lock (`BuildCache.write_behind`): this process
         is done as soon as its site is published."""
         try:
-            work = partial(_in_turn, self._list_now(), then)
+            copied = self._copied(self._swapped and not self._back_is_old_site)
+            work = partial(_in_turn, self._list_now(copied), then)
             if behind is None:
                 work()
             else:
@@ -285,7 +297,15 @@ class SiteWriter:
         finally:
             self._release()
 
-    def _list_now(self) -> Callable[[], None] | None:
+    def _copied(self, published: bool) -> Path | None:
+        """Wait for the back buffer being made (`copy_back`), and keep it when this build
+        published the site it copies; where the list of the copy is, or None."""
+        copy, self._copy = self._copy, None
+        if copy is None or self.back is None:
+            return None
+        return copy.finish(self.back, self.out, published)
+
+    def _list_now(self, copied: Path | None = None) -> Callable[[], None] | None:
         """Stamp the folders that the list of the published site needs, now (a change made
         to the site after this must show); the function returned keeps the lists
         (`sitelist.KeptLists`), None when there is nothing to keep.
@@ -300,7 +320,7 @@ class SiteWriter:
         if self._flipped is not None:
             return lists.flipped(self.out, self.files_now, self._flipped)
         if self._swapped:
-            return lists.swapped(self.out, self.files_now, self._back_is_old_site)
+            return lists.swapped(self.out, self.files_now, self._back_is_old_site, copied)
         return lists.unchanged(self.out, self.files_now)
 
     def _commit(self) -> None:
@@ -406,6 +426,7 @@ class SiteWriter:
     def discard(self) -> None:
         """Drop the staging directory (after a failed build, or when nothing changed)."""
         try:
+            self._copied(False)
             shutil.rmtree(self.staging, ignore_errors=True)
         finally:
             self._release()

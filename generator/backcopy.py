@@ -1,0 +1,85 @@
+"""The back buffer of a first build: the staged site hard-linked by a child while it publishes.
+
+A build publishes a small change through its back buffer, the previous site kept in the cache
+(see `writer`). A first build has no previous site, so it left none, and the next build had to
+hard-link every file of the site into a new tree to publish one changed note: 2.3 s at 50,000
+papers, against 0.8 s once a back buffer exists. Instead, once a first build has staged its
+whole site, `start` forks a child that hard-links every staged file into a new folder beside
+the back buffer and lists that tree (`sitelist.take`), while the build goes on publishing. The
+child links through a descriptor of the staging folder, so the build may rename that folder
+into place meanwhile. `BackCopy.finish` waits for it and makes the copy the back buffer, with a
+record that it differs from the published site in nothing (`outdir.give_delta`). A copy that
+failed, or a build that did not publish, leaves no back buffer: the next build then links the
+site as before. Only where forking is plainly safe (`parallel.fork_is_safe`) and the cache is on
+the site's file system. This module decides nothing about which files a site has.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Collection
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from . import sitelist
+from .outdir import MARKER, give_delta, make_folder
+from .parallel import exited_well, fork_is_safe, forked
+
+__all__ = ["BackCopy", "start"]
+
+
+@dataclass(frozen=True)
+class BackCopy:
+    """A back buffer being made by a child process (see the module docstring)."""
+
+    pid: int
+    folder: Path
+    """Where the child makes the copy (beside the back buffer)."""
+    listed: Path
+    """Where the child keeps the copy's list (`sitelist.save`)."""
+
+    def finish(self, back: Path, out: Path, published: bool) -> Path | None:
+        """Wait for the child; when it succeeded and `out` is the site it copied (`published`),
+        make the copy the back buffer of `out` and return where its list is, else drop it."""
+        if exited_well(self.pid) and published:
+            try:
+                if back.exists():
+                    shutil.rmtree(back)
+                os.replace(self.folder, back)
+                give_delta(back, out, ())
+                return self.listed
+            except OSError:
+                pass
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.listed.unlink(missing_ok=True)
+        return None
+
+
+def start(staging: Path, back: Path, files: Collection[str], listed: Path) -> BackCopy | None:
+    """Start copying the staged site `staging`, which holds exactly `files` (and the marker),
+    beside back buffer `back`; its list goes to `listed`. None when it cannot be done here."""
+    folder = back.with_name(back.name + ".copy")
+    try:
+        if not fork_is_safe() or os.stat(back.parent).st_dev != os.stat(staging).st_dev:
+            return None
+        shutil.rmtree(folder, ignore_errors=True)  # left by a killed build
+        fd = os.open(staging, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return None
+    try:
+        return BackCopy(forked(partial(_copy, fd, files, folder, listed)), folder, listed)
+    finally:
+        os.close(fd)  # the child has its own copy of it
+
+
+def _copy(fd: int, files: Collection[str], folder: Path, listed: Path) -> None:
+    """In the child: link every file into `folder`, then keep the list of that tree."""
+    target = str(folder)
+    os.mkdir(target)
+    made = {target}
+    for rel in (*files, MARKER):
+        make_folder(f"{target}/{rel}".rpartition("/")[0], made)
+        os.link(rel, f"{target}/{rel}", src_dir_fd=fd)
+    sitelist.save(listed, sitelist.take(folder, frozenset(files)))
