@@ -93,7 +93,7 @@ def _events(value: dict[str, Any] | list[Any] | tuple[Any, ...], out: list[Event
             if type(item) in _CONTAINERS:
                 _events(item, out)
             else:
-                out.append(_scalar(item))
+                out.append(_text(item))
         out.append(_MAP_END)
     else:
         out.append(_SEQ_START)
@@ -101,7 +101,7 @@ def _events(value: dict[str, Any] | list[Any] | tuple[Any, ...], out: list[Event
             if type(item) in _CONTAINERS:
                 _events(item, out)
             else:
-                out.append(_scalar(item))
+                out.append(_text(item))
         out.append(_SEQ_END)
 
 
@@ -126,6 +126,22 @@ def _str_scalar(value: str) -> ScalarEvent:
     `str` node with the default style, and a `str` node may always be quoted."""
     plain = _SAFE.resolve(ScalarNode, value, (True, False)) == _STR_TAG
     return ScalarEvent(None, _STR_TAG, (plain, True), value, style=None)
+
+
+_RESOLVED = frozenset(_SAFE.yaml_implicit_resolvers)
+"""First characters of the plain scalars the resolver reads as another type ("true", "1.5",
+"~", "null"...): text starting with any other character always reads back as text (unless a
+resolver applies to every first character, None: then `_FAST` is off)."""
+_FAST = None not in _RESOLVED
+_AS_TEXT = (True, True)
+
+
+def _text(value: str | int | float | bool | None) -> ScalarEvent:
+    """`_scalar`, with the common case first: text that cannot resolve to another type (one
+    event per value, not cached: most titles, reasons and slugs occur once)."""
+    if type(value) is str and value and value[0] not in _RESOLVED and _FAST:
+        return ScalarEvent(None, _STR_TAG, _AS_TEXT, value, None, None, None)
+    return _scalar(value)
 
 
 def markdown_to_fields(text: str) -> tuple[dict[str, Any], str]:
