@@ -13,7 +13,8 @@ anyone looking at `site/`:
   with `site/` in one atomic exchange. Its cost follows the size of the change, not of the site;
 - otherwise, or when a writer was asked for a `complete()` staging directory (the search
   indexer reads the whole site): kept files are hard-linked into staging, which replaces
-  `site/` in one swap (and becomes the next back buffer).
+  `site/` in one swap (and becomes the next back buffer). A first build has no old site to
+  keep: a child hard-links its site into the back buffer while it publishes (`backbuffer`).
 
 After publishing, the writer keeps the list of the site's files beside the back buffer
 (`sitelist`): the next process trusts it while the site's folders are untouched, instead of
@@ -36,7 +37,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 
-from . import backcopy, sitelist
+from . import backbuffer, sitelist
 from .outdir import (
     MARKER,
     MARKER_TEXT,
@@ -53,7 +54,6 @@ from .outdir import (
     lock_output,
     make_folder,
     recover,
-    remove_empty_parents,
     remove_ours,
     safe_parts,
     same_bytes,
@@ -95,7 +95,7 @@ class SiteWriter:
         """True after a commit that swapped a whole new tree in."""
         self._back_is_old_site = False
         """After a swap: True when the old site was kept as the back buffer."""
-        self._copy: backcopy.BackCopy | None = None
+        self._copy: backbuffer.BackCopy | None = None
         """A first build's back buffer, being made (`copy_back`)."""
         self._kept: set[str] = set()
         self._complete = False
@@ -259,11 +259,12 @@ class SiteWriter:
 
     def copy_back(self) -> None:
         """In a first build (no site yet), once every file is staged: start making the back
-        buffer that the next build publishes through (`backcopy`), while this one publishes."""
+        buffer that the next build publishes through (`backbuffer.start`), while this one
+        publishes."""
         if self._no_site and self.back is not None and self._lists is not None \
                 and not self._given and self._copy is None:
             files = site_files(self.staging) if self._complete else self._changed
-            self._copy = backcopy.start(self.staging, self.back, files,
+            self._copy = backbuffer.start(self.staging, self.back, files,
                                         self._lists.back_path.with_suffix(".copy"))
 
     def commit(self) -> None:
@@ -359,7 +360,10 @@ class SiteWriter:
             return False
         paths = set(delta) | self._changed | set(stale)
         try:
-            self._update_back(self.back, paths)
+            produced = self._kept | self._changed
+            backbuffer.update(self.back, paths, {  # changed files from staging, others the site's
+                rel: (self.staging if rel in self._changed else self.out) / rel
+                for rel in paths if rel in produced})
             if not exchange(self.back, self.out):
                 return False  # no atomic exchange here: `_swap` drops the back buffer
         except OSError:  # a file where a folder must go...: the staging folder is still whole
@@ -368,24 +372,6 @@ class SiteWriter:
         give_delta(self.back, self.out, self.published)
         remove_ours(self.staging)
         return True
-
-    def _update_back(self, back: Path, paths: set[str]) -> None:
-        """Make the back buffer this build's site: `paths` are all the files it may lack."""
-        produced = self._kept | self._changed
-        for rel in sorted(paths):
-            target = back.joinpath(*rel.split("/"))
-            if target.is_dir() and not target.is_symlink():
-                shutil.rmtree(target)
-            if rel not in produced:
-                target.unlink(missing_ok=True)
-                remove_empty_parents(back, target)
-                continue
-            source = self.staging / rel if rel in self._changed else self.out / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            spare = target.with_name(target.name + ".litreview-link")
-            spare.unlink(missing_ok=True)
-            link(source, spare)  # a link, not a move: staging stays whole for a fallback
-            os.replace(spare, target)
 
     def _swap(self) -> None:
         """Swap the staging directory into place; the old site is removed only afterwards."""

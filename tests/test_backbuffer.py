@@ -1,5 +1,5 @@
 """A first build leaves a back buffer, its site hard-linked by a child while it publishes
-(`backcopy`), so the next build publishes a small change through it instead of linking every
+(`backbuffer.start`), so the next build publishes a small change through it instead of linking every
 file of the site into a new tree first."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import backcopy, sitelist
+from generator import backbuffer, sitelist
 from generator.build import BuildReport
 from generator.cache import BuildCache
 from generator.outdir import DELTA, site_files
@@ -79,7 +79,7 @@ def test_a_failed_copy_leaves_no_back_buffer_and_the_next_build_still_publishes(
     def failing(*args: object) -> None:
         raise OSError("no space left on device")
 
-    monkeypatch.setattr(backcopy, "_copy", failing)  # runs in the forked child
+    monkeypatch.setattr(backbuffer, "_copy", failing)  # runs in the forked child
     _build(small)
     back = _back(small)
     assert not back.exists() and not back.with_name(back.name + ".copy").exists()

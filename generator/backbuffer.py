@@ -1,13 +1,16 @@
-"""The back buffer of a first build: the staged site hard-linked by a child while it publishes.
+"""The back buffer: the previous site, kept in the cache to publish the next change through.
 
-A build publishes a small change through its back buffer, the previous site kept in the cache
-(see `writer`). A first build has no previous site, so it left none, and the next build had to
-hard-link every file of the site into a new tree to publish one changed note: 2.3 s at 50,000
-papers, against 0.8 s once a back buffer exists. Instead, once a first build has staged its
-whole site, `start` forks a child that hard-links every staged file into a new folder beside
-the back buffer and lists that tree (`sitelist.take`), while the build goes on publishing. The
-child links through a descriptor of the staging folder, so the build may rename that folder
-into place meanwhile. `BackCopy.finish` waits for it and makes the copy the back buffer, with a
+A build that changed a few files of a large site publishes them through the back buffer (see
+`writer`): `update` makes it this build's site (the files that differ, hard links of the
+unchanged ones), then the writer exchanges it with `site/` in one atomic step.
+
+A first build has no previous site, so it used to leave no back buffer, and the next build had
+to hard-link every file of the site into a new tree to publish one changed note (2.3 s at
+50,000 papers, against 0.8 s with a back buffer). Now, once a first build has staged its whole
+site, `start` forks a child that hard-links every staged file into a folder beside the back
+buffer and lists that tree (`sitelist.take`), while the build goes on publishing. The child
+links through a descriptor of the staging folder, so the build may rename that folder into
+place meanwhile. `BackCopy.finish` waits for it and makes the copy the back buffer, with a
 record that it differs from the published site in nothing (`outdir.give_delta`). A copy that
 failed, or a build that did not publish, leaves no back buffer: the next build then links the
 site as before. Only where forking is plainly safe (`parallel.fork_is_safe`) and the cache is on
@@ -18,16 +21,35 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 from . import sitelist
-from .outdir import MARKER, give_delta, make_folder
+from .outdir import MARKER, give_delta, link, make_folder, remove_empty_parents
 from .parallel import exited_well, fork_is_safe, forked
 
-__all__ = ["BackCopy", "start"]
+__all__ = ["BackCopy", "start", "update"]
+
+
+def update(back: Path, paths: Iterable[str], sources: Mapping[str, Path]) -> None:
+    """Bring back buffer `back` up to date at `paths`, all the files it may lack: each path in
+    `sources` becomes a hard link of its source file, the others are deleted."""
+    for rel in sorted(paths):
+        target = back.joinpath(*rel.split("/"))
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        source = sources.get(rel)
+        if source is None:
+            target.unlink(missing_ok=True)
+            remove_empty_parents(back, target)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        spare = target.with_name(target.name + ".litreview-link")
+        spare.unlink(missing_ok=True)
+        link(source, spare)  # a link, not a move: staging stays whole for a fallback
+        os.replace(spare, target)
 
 
 @dataclass(frozen=True)
