@@ -263,7 +263,7 @@ class SiteWriter:
         publishes."""
         if self._no_site and self.back is not None and self._lists is not None \
                 and not self._given and self._copy is None:
-            files = site_files(self.staging) if self._complete else self._changed
+            files = set(site_files(self.staging)) if self._complete else self._changed
             self._copy = backbuffer.start(self.staging, self.back, files,
                                         self._lists.back_path.with_suffix(".copy"))
 

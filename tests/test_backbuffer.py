@@ -15,6 +15,7 @@ from generator.build import BuildReport
 from generator.cache import BuildCache
 from generator.outdir import DELTA, site_files
 from generator.parallel import fork_is_safe
+from generator.writer import SiteWriter
 
 from .conftest import FIXTURES, build_pinned, describe_tree_diff, site_tree, snapshot_project
 
@@ -89,3 +90,23 @@ def test_a_failed_copy_leaves_no_back_buffer_and_the_next_build_still_publishes(
     assert _build(small).files_written > 0
     diff = describe_tree_diff(_fresh_site(small), site_tree(small / "site"))
     assert not diff, diff
+
+
+def test_a_complete_staging_folder_is_copied_with_the_files_an_indexer_added(
+        tmp_path: Path) -> None:
+    assert fork_is_safe()
+    out, back = tmp_path / "site", tmp_path / "cache" / "back"
+    back.parent.mkdir()
+    writer = SiteWriter(out, back=back)
+    writer.write("index.html", "<p>home</p>")
+    writer.write("papers/a/index.html", "<p>a</p>")
+    staged = writer.complete()  # as for the search indexer, which adds files of its own
+    (staged / "pagefind").mkdir()
+    (staged / "pagefind" / "index.json").write_text("{}", encoding="utf-8")
+    writer.copy_back()
+    writer.commit()
+    files = {"index.html", "papers/a/index.html", "pagefind/index.json"}
+    assert set(site_files(out)) == files
+    assert set(site_files(back)) - {DELTA} == files
+    listed = sitelist.load(sitelist.KeptLists(back).back_path)
+    assert listed is not None and listed.files == frozenset(files)
