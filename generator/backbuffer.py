@@ -98,10 +98,11 @@ def start(staging: Path, back: Path, files: Collection[str], listed: Path) -> Ba
 
 def _copy(fd: int, files: Collection[str], folder: Path, listed: Path) -> None:
     """In the child: link every file into `folder`, then keep the list of that tree."""
+    files = frozenset(files)  # iterated twice: never a one-pass iterator
     target = str(folder)
     os.mkdir(target)
     made = {target}
     for rel in (*files, MARKER):
         make_folder(f"{target}/{rel}".rpartition("/")[0], made)
         os.link(rel, f"{target}/{rel}", src_dir_fd=fd)
-    sitelist.save(listed, sitelist.take(folder, frozenset(files)))
+    sitelist.save(listed, sitelist.take(folder, files))
