@@ -2,7 +2,9 @@
 
 A build that changed a few files of a large site publishes them through the back buffer (see
 `writer`): `update` makes it this build's site (the files that differ, hard links of the
-unchanged ones), then the writer exchanges it with `site/` in one atomic step.
+unchanged ones), then the writer exchanges it with `site/` in one atomic step. The back buffer
+holds a record of the paths in which it differs from the site it was swapped out of
+(`give_delta`, `take_delta`): one left half-updated is never trusted again.
 
 A first build has no previous site, so it used to leave no back buffer, and the next build had
 to hard-link every file of the site into a new tree to publish one changed note (2.3 s at
@@ -11,7 +13,7 @@ site, `start` forks a child that hard-links every staged file into a folder besi
 buffer and lists that tree (`sitelist.take`), while the build goes on publishing. The child
 links through a descriptor of the staging folder, so the build may rename that folder into
 place meanwhile. `BackCopy.finish` waits for it and makes the copy the back buffer, with a
-record that it differs from the published site in nothing (`outdir.give_delta`). A copy that
+record that it differs from the published site in nothing (`give_delta`). A copy that
 failed, or a build that did not publish, leaves no back buffer: the next build then links the
 site as before. Only where forking is plainly safe (`parallel.fork_is_safe`) and the cache is on
 the site's file system. This module decides nothing about which files a site has.
@@ -19,6 +21,7 @@ the site's file system. This module decides nothing about which files a site has
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Collection, Iterable, Mapping
@@ -27,10 +30,38 @@ from functools import partial
 from pathlib import Path
 
 from . import sitelist
-from .outdir import MARKER, give_delta, link, make_folder, remove_empty_parents
+from .outdir import MARKER, link, make_folder, remove_empty_parents
 from .parallel import exited_well, fork_is_safe, forked
 
-__all__ = ["BackCopy", "start", "update"]
+__all__ = ["DELTA", "BackCopy", "give_delta", "start", "take_delta", "update"]
+
+
+DELTA = ".litreview-delta"
+"""In a back buffer: which files differ from the published site, and which site that is."""
+
+
+def give_delta(back: Path, out: Path, paths: tuple[str, ...]) -> None:
+    """Record in the back buffer that it differs from `out` (as it is now) in `paths` only."""
+    record = {"site": os.stat(out).st_ino, "paths": list(paths)}
+    tmp = back / f"{DELTA}.tmp"
+    tmp.write_text(json.dumps(record), encoding="utf-8")
+    os.replace(tmp, back / DELTA)
+
+
+def take_delta(back: Path, out: Path) -> list[str] | None:
+    """The paths in which the back buffer differs from `out`; None when it cannot be trusted.
+
+    The record is removed first: a back buffer left half-updated is never trusted again.
+    """
+    file = back / DELTA
+    try:
+        record = json.loads(file.read_text(encoding="utf-8"))
+        file.unlink()
+        if record["site"] != os.stat(out).st_ino or not (back / MARKER).is_file():
+            return None
+        return [str(p) for p in record["paths"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def update(back: Path, paths: Iterable[str], sources: Mapping[str, Path]) -> None:

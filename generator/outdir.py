@@ -6,8 +6,8 @@ folders litreview made (marker file); `exchange` swaps the new site in with one 
 where the system allows it. Below them, the few file operations a build makes by the ten
 thousand, on plain string paths (no `pathlib` objects): compare a file with bytes, make a
 folder once, create a new file (or splice one from another's ranges), hard-link, list a site;
-the record of how a back buffer differs from the site (`give_delta`); and the lock that makes
-a second build of one site wait, and the repair of a swap killed half-way. The writer
+and the lock that makes a second build of one site wait, and the repair of a swap killed
+half-way. The writer
 (`writer.py`) uses these; this module decides nothing about which files a site has.
 """
 
@@ -16,7 +16,6 @@ from __future__ import annotations
 import ctypes
 import errno
 import functools
-import json
 import os
 import re
 import shutil
@@ -31,10 +30,10 @@ try:
 except ImportError:  # Windows: no advisory locks; concurrent builds of one site are on you
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["DELTA", "MARKER", "MARKER_TEXT", "DirLock", "Piece", "check_output_dir",
-           "create_file", "create_spliced", "exchange", "give_delta", "link", "link_all",
-           "lock_output", "make_folder", "recover", "remove_empty_parents", "remove_ours",
-           "safe_parts", "same_bytes", "same_file", "site_files", "take_delta"]
+__all__ = ["MARKER", "MARKER_TEXT", "DirLock", "Piece", "check_output_dir", "create_file",
+           "create_spliced", "exchange", "link", "link_all", "lock_output", "make_folder",
+           "recover", "remove_empty_parents", "remove_ours", "safe_parts", "same_bytes",
+           "same_file", "site_files"]
 
 FileStat = tuple[int, int, int]
 """Size, mtime (ns) and inode of a file: what tells a file apart from a rewritten one."""
@@ -303,31 +302,3 @@ def recover(out: Path) -> None:
     old = out.with_name(f".{out.name}.old")
     if not out.exists() and old.exists():
         os.replace(old, out)
-
-
-DELTA = ".litreview-delta"
-"""In a back buffer: which files differ from the published site, and which site that is."""
-
-
-def give_delta(back: Path, out: Path, paths: tuple[str, ...]) -> None:
-    """Record in the back buffer that it differs from `out` (as it is now) in `paths` only."""
-    record = {"site": os.stat(out).st_ino, "paths": list(paths)}
-    tmp = back / f"{DELTA}.tmp"
-    tmp.write_text(json.dumps(record), encoding="utf-8")
-    os.replace(tmp, back / DELTA)
-
-
-def take_delta(back: Path, out: Path) -> list[str] | None:
-    """The paths in which the back buffer differs from `out`; None when it cannot be trusted.
-
-    The record is removed first: a back buffer left half-updated is never trusted again.
-    """
-    file = back / DELTA
-    try:
-        record = json.loads(file.read_text(encoding="utf-8"))
-        file.unlink()
-        if record["site"] != os.stat(out).st_ino or not (back / MARKER).is_file():
-            return None
-        return [str(p) for p in record["paths"]]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None

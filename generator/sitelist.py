@@ -310,10 +310,5 @@ class KeptLists:
     def _site_to_back(self) -> None:
         """The old site's list (found true at the start of this build) becomes the back
         buffer's, which is that site now."""
-        if self.site is not None:
-            try:
-                os.replace(self.site_path, self.back_path)
-                return
-            except OSError:
-                pass
-        save(self.back_path, None)
+        if self.site is None or not _moved(self.site_path, self.back_path):
+            save(self.back_path, None)

@@ -48,7 +48,6 @@ from .outdir import (
     create_file,
     create_spliced,
     exchange,
-    give_delta,
     link,
     link_all,
     lock_output,
@@ -59,7 +58,6 @@ from .outdir import (
     same_bytes,
     same_file,
     site_files,
-    take_delta,
 )
 
 __all__ = ["MARKER", "SiteWriter", "check_output_dir", "site_files"]
@@ -355,7 +353,7 @@ class SiteWriter:
 
         False (nothing done) when there is no trustworthy back buffer.
         """
-        delta = take_delta(self.back, self.out) if self.back is not None else None
+        delta = backbuffer.take_delta(self.back, self.out) if self.back is not None else None
         if delta is None or self.back is None:
             return False
         paths = set(delta) | self._changed | set(stale)
@@ -369,7 +367,7 @@ class SiteWriter:
         except OSError:  # a file where a folder must go...: the staging folder is still whole
             return False
         self._flipped = paths
-        give_delta(self.back, self.out, self.published)
+        backbuffer.give_delta(self.back, self.out, self.published)
         remove_ours(self.staging)
         return True
 
@@ -406,7 +404,7 @@ class SiteWriter:
         except OSError:
             remove_ours(self.staging)
             return
-        give_delta(self.back, self.out, self.published)
+        backbuffer.give_delta(self.back, self.out, self.published)
         self._back_is_old_site = True
 
     def discard(self) -> None:

@@ -13,7 +13,7 @@ import pytest
 from generator import backbuffer, sitelist
 from generator.build import BuildReport
 from generator.cache import BuildCache
-from generator.outdir import DELTA, site_files
+from generator.outdir import site_files
 from generator.parallel import fork_is_safe
 from generator.writer import SiteWriter
 
@@ -55,9 +55,9 @@ def test_a_first_build_leaves_a_back_buffer_that_is_its_site(small: Path) -> Non
     _build(small)
     site, back = small / "site", _back(small)
     files = sorted(site_files(site))
-    assert sorted(set(site_files(back)) - {DELTA}) == files
+    assert sorted(set(site_files(back)) - {backbuffer.DELTA}) == files
     assert all(os.stat(back / rel).st_ino == os.stat(site / rel).st_ino for rel in files)
-    delta = json.loads((back / DELTA).read_text(encoding="utf-8"))
+    delta = json.loads((back / backbuffer.DELTA).read_text(encoding="utf-8"))
     assert delta == {"site": os.stat(site).st_ino, "paths": []}
     listed = sitelist.load(sitelist.KeptLists(back).back_path)
     assert listed is not None and listed.files == frozenset(files)
@@ -107,6 +107,6 @@ def test_a_complete_staging_folder_is_copied_with_the_files_an_indexer_added(
     writer.commit()
     files = {"index.html", "papers/a/index.html", "pagefind/index.json"}
     assert set(site_files(out)) == files
-    assert set(site_files(back)) - {DELTA} == files
+    assert set(site_files(back)) - {backbuffer.DELTA} == files
     listed = sitelist.load(sitelist.KeptLists(back).back_path)
     assert listed is not None and listed.files == frozenset(files)
